@@ -1,0 +1,634 @@
+import { createHash } from 'crypto';
+import { Chart, Names } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { renderAuthorizedKeys } from './authorized-keys';
+import { CLONE_SCRIPT, GitRepository, ResolvedGitRepository, cloneEnvironment, resolveGitRepository } from './git-repository';
+import { SecurityContextConstraints } from './imports/openshift-security';
+import { HostPathType, NodeAccess, NodeAccessSettings } from './node-access';
+import { Paths } from './paths';
+import { Platform } from './platform';
+import { Program, SSH_PORT, validatePrograms } from './program';
+import { createEnvironmentScc } from './scc';
+import { renderSshdConfig } from './sshd-config';
+import { renderSupervisordConfig } from './supervisord-config';
+import {
+  Problems, checkAbsolutePath, checkCidr, checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkEnvName, checkQuantity,
+} from './validation';
+import { WorkspaceOptions, createWorkspaceClaim, validateWorkspace } from './workspace';
+
+/** The image used when `image` is not set. */
+export const DEFAULT_IMAGE = 'ghcr.io/cdk8s-go-remote/go-remote:0.1.0';
+
+/** UID and GID of the image's user on Kubernetes. */
+export const DEFAULT_UID = 1000;
+
+/**
+ * How the environment's Service is reached.
+ * @see https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types
+ */
+export enum ServiceType {
+  /** An external load balancer (the default, as in the original go-remote). */
+  LOAD_BALANCER = 'LoadBalancer',
+  /** A port on every node. */
+  NODE_PORT = 'NodePort',
+  /** Inside the cluster only: connect with `kubectl port-forward`. */
+  CLUSTER_IP = 'ClusterIP',
+}
+
+/**
+ * When the kubelet pulls the image.
+ */
+export enum ImagePullPolicy {
+  /** Always pull. */
+  ALWAYS = 'Always',
+  /** Pull only when the node does not have it. */
+  IF_NOT_PRESENT = 'IfNotPresent',
+  /** Never pull. */
+  NEVER = 'Never',
+}
+
+/**
+ * CPU and memory for the development container (and the clone init container).
+ */
+export interface EnvironmentResources {
+  /** @default '500m' */
+  readonly cpuRequest?: string;
+  /** @default '2' */
+  readonly cpuLimit?: string;
+  /** @default '1Gi' */
+  readonly memoryRequest?: string;
+  /** @default '4Gi' */
+  readonly memoryLimit?: string;
+}
+
+/**
+ * An extra volume mounted into the development container.
+ */
+export interface EnvironmentVolume {
+  /**
+   * The volume, as in a pod spec. `hostPath` volumes are refused here: node paths are declared through
+   * `nodeAccess` so that they are visible, scoped and admitted on OpenShift.
+   */
+  readonly volume: k8s.Volume;
+  /** Absolute mount path. */
+  readonly mountPath: string;
+  /**
+   * Whether the mount is read-only.
+   * @default false
+   */
+  readonly readOnly?: boolean;
+  /**
+   * A sub-path of the volume to mount.
+   * @default - the volume's root
+   */
+  readonly subPath?: string;
+}
+
+/**
+ * Properties of a `GoRemoteEnvironment`.
+ */
+export interface GoRemoteEnvironmentProps {
+  /**
+   * OpenSSH public keys allowed to log in (the lines of `~/.ssh/id_ed25519.pub` and the like).
+   * Login is key-only. Changing the list restarts the pod.
+   */
+  readonly authorizedKeys: string[];
+
+  /**
+   * The base name of every object the environment creates (`<name>`, `<name>-config`, `<name>-workspace`).
+   * A DNS-1035 label of at most 40 characters.
+   *
+   * @default - derived from the construct path, unique in the app (`Names.toDnsLabel`)
+   */
+  readonly name?: string;
+
+  /**
+   * The namespace of every namespaced object.
+   *
+   * @default - the chart's namespace; none when the chart has none
+   */
+  readonly namespace?: string;
+
+  /**
+   * The development image. It must follow the image contract (docs/image-contract.md); the simplest way is
+   * to build `FROM` the default image.
+   *
+   * @default DEFAULT_IMAGE
+   */
+  readonly image?: string;
+
+  /**
+   * When to pull the image.
+   * @default ImagePullPolicy.IF_NOT_PRESENT
+   */
+  readonly imagePullPolicy?: ImagePullPolicy;
+
+  /**
+   * The project's git repository, cloned once into `$GOPATH/src/<host>/<org>/<repo>` by an init container.
+   *
+   * @default - no clone
+   */
+  readonly git?: GitRepository;
+
+  /**
+   * Programs supervisord runs beside sshd.
+   *
+   * @default - sshd only
+   */
+  readonly programs?: Program[];
+
+  /**
+   * The kind of cluster.
+   *
+   * @default Platform.KUBERNETES
+   */
+  readonly platform?: Platform;
+
+  /**
+   * How much of the worker node the environment may touch.
+   *
+   * @default NodeAccess.none()
+   */
+  readonly nodeAccess?: NodeAccess;
+
+  /**
+   * CPU and memory.
+   *
+   * @default - requests 500m CPU and 1Gi memory, limits 2 CPU and 4Gi memory
+   */
+  readonly resources?: EnvironmentResources;
+
+  /**
+   * How the Service is reached.
+   *
+   * @default ServiceType.LOAD_BALANCER
+   */
+  readonly serviceType?: ServiceType;
+
+  /**
+   * Client CIDRs the load balancer admits (`loadBalancerSourceRanges`). Only with `ServiceType.LOAD_BALANCER`.
+   *
+   * @default - any address the load balancer accepts (SSH still requires a declared key)
+   */
+  readonly sourceRanges?: string[];
+
+  /**
+   * The persistent workspace volume.
+   *
+   * @default - a 10Gi ReadWriteOnce PersistentVolumeClaim of the default StorageClass
+   */
+  readonly workspace?: WorkspaceOptions;
+
+  /**
+   * Environment variables for the container, its programs and SSH login shells.
+   *
+   * @default - none beyond the Go variables the environment sets
+   */
+  readonly env?: { [name: string]: string };
+
+  /**
+   * Extra volumes for the development container.
+   *
+   * @default - none
+   */
+  readonly volumes?: EnvironmentVolume[];
+
+  /**
+   * Node labels the pod must match (`nodeSelector`).
+   *
+   * @default - any node
+   */
+  readonly nodeSelector?: { [key: string]: string };
+
+  /**
+   * A node to pin the pod to (`nodeName`), bypassing the scheduler.
+   *
+   * @default - scheduled
+   */
+  readonly nodeName?: string;
+
+  /**
+   * Tolerations, for nodes with taints.
+   *
+   * @default - none
+   */
+  readonly tolerations?: k8s.Toleration[];
+
+  /**
+   * Affinity rules.
+   *
+   * @default - none
+   */
+  readonly affinity?: k8s.Affinity;
+
+  /**
+   * The name of an existing Secret holding SSH host keys (`ssh_host_ed25519_key`, and optionally
+   * `ssh_host_ecdsa_key` and `ssh_host_rsa_key`), for a host identity managed outside the cluster (Sealed
+   * Secrets, External Secrets). The keys never appear in the manifests.
+   *
+   * @default - keys generated once on first start and kept on the workspace volume
+   */
+  readonly hostKeysSecret?: string;
+
+  /**
+   * Whether the ServiceAccount token is mounted, so that `kubectl` in the environment acts as the
+   * environment's ServiceAccount (with exactly the permissions of its Role).
+   *
+   * @default false
+   */
+  readonly serviceAccountToken?: boolean;
+}
+
+/** Variables the environment sets itself; `env` may not override them. */
+const RESERVED_ENV = /^(GO_REMOTE_.*|GOPATH|GOMODCACHE|GOCACHE|HOME)$/;
+/** Volume names and mount paths the environment uses itself. */
+const RESERVED_VOLUMES = new Set(['workspace', 'config', 'run', 'host-keys', 'git-credentials']);
+const RESERVED_MOUNT_ROOTS = [Paths.WORKSPACE, '/etc/go-remote', Paths.RUN_DIR];
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const LABEL_KEY_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+
+/**
+ * A remote Go development environment: a pod whose supervisord runs sshd on port 2222 (for VS Code
+ * Remote-SSH) and the declared programs, the project's repository cloned into a persistent workspace, a
+ * Service to reach it, and exactly the identity and permissions it needs.
+ *
+ * Objects (construct id → kind, name):
+ * - `ServiceAccount` → ServiceAccount `<name>`
+ * - `Role`, `RoleBinding` → Role and RoleBinding `<name>` (the ServiceAccount's only permissions)
+ * - `Scc` → SecurityContextConstraints `go-remote-<namespace>-<name>` (OpenShift with node access only)
+ * - `Config` → ConfigMap `<name>-config` (`supervisord.conf`, `sshd_config`, `authorized_keys`)
+ * - `Workspace` → PersistentVolumeClaim `<name>-workspace`, protected from GitOps pruning
+ * - `Deployment` → Deployment `<name>` (one replica, `Recreate`)
+ * - `Service` → Service `<name>` (port 2222 `ssh`, plus program ports)
+ */
+export class GoRemoteEnvironment extends Construct {
+  /** The base name of every object. */
+  public readonly name: string;
+  /** The namespace of the namespaced objects, when known at synthesis. */
+  public readonly namespace?: string;
+  /** The user SSH logs in as (`gopher`, or `root` with node access that runs as root). */
+  public readonly sshUser: string;
+  /** The SSH port (always 2222). */
+  public readonly sshPort: number = SSH_PORT;
+  /** The platform. */
+  public readonly platform: Platform;
+  /** The node access profile. */
+  public readonly nodeAccess: NodeAccess;
+  /** Where the repository is cloned, when one is declared. */
+  public readonly checkoutPath?: string;
+  /** The programs supervisord runs besides sshd. */
+  public readonly programs: Program[];
+  /** The OpenShift SCC the pod needs (`openshift.io/required-scc`), on OpenShift. */
+  public readonly requiredScc?: string;
+
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  public readonly role: k8s.KubeRole;
+  public readonly roleBinding: k8s.KubeRoleBinding;
+  /** The environment's own SCC (OpenShift with node access only). */
+  public readonly scc?: SecurityContextConstraints;
+  public readonly configMap: k8s.KubeConfigMap;
+  public readonly workspace: k8s.KubePersistentVolumeClaim;
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly service: k8s.KubeService;
+
+  constructor(scope: Construct, id: string, props: GoRemoteEnvironmentProps) {
+    super(scope, id);
+
+    // ---- resolve and validate everything before the first object exists ----
+    const problems = new Problems();
+    this.platform = props.platform ?? Platform.KUBERNETES;
+    this.nodeAccess = props.nodeAccess ?? NodeAccess.none();
+    this.programs = props.programs ?? [];
+    this.name = props.name ?? Names.toDnsLabel(this, { maxLen: 40 });
+    this.namespace = props.namespace ?? Chart.of(this).namespace;
+    const access = this.nodeAccess.settings;
+    this.sshUser = access.runAsRoot ? 'root' : 'gopher';
+
+    if (props.name !== undefined || !/^[a-z]/.test(this.name)) {
+      checkDns1035Label(problems, 'name', this.name, 40);
+    }
+    if (props.namespace !== undefined) checkDnsLabel(problems, 'namespace', props.namespace);
+    if (!Object.values(Platform).includes(this.platform)) {
+      problems.add('platform', this.platform, 'expected Platform.KUBERNETES or Platform.OPENSHIFT');
+    }
+    const authorizedKeys = renderAuthorizedKeys(problems, 'authorizedKeys', props.authorizedKeys);
+    validatePrograms(problems, this.programs);
+    this.nodeAccess._validate(problems, 'nodeAccess');
+    let git: ResolvedGitRepository | undefined;
+    if (props.git !== undefined) git = resolveGitRepository(problems, 'git', props.git);
+    this.checkoutPath = git?.checkout;
+    validateWorkspace(problems, 'workspace', props.workspace ?? {});
+    this.validateContainerProps(problems, props);
+    const openShiftScc = this.platform === Platform.OPENSHIFT && !this.nodeAccess.isNone;
+    if (openShiftScc && this.namespace === undefined) {
+      problems.add('namespace', this.namespace, 'expected a namespace: node access on OpenShift gets its own cluster-scoped SCC, named after the namespace');
+    }
+    problems.throwIfAny();
+
+    // ---- objects ----
+    const name = this.name;
+    const ns = this.namespace;
+    const selector = {
+      'app.kubernetes.io/name': 'go-remote',
+      'app.kubernetes.io/instance': name,
+    };
+    const labels = {
+      ...selector,
+      'app.kubernetes.io/component': 'development-environment',
+      'app.kubernetes.io/managed-by': 'cdk8s-go-remote',
+    };
+    const meta = (objectName: string) => ({ name: objectName, namespace: ns, labels });
+
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: meta(name),
+      automountServiceAccountToken: props.serviceAccountToken ?? false,
+    });
+
+    if (openShiftScc) {
+      this.scc = createEnvironmentScc(this, 'Scc', { name: `go-remote-${ns}-${name}`, labels, access });
+      this.requiredScc = this.scc.name;
+    } else if (this.platform === Platform.OPENSHIFT) {
+      this.requiredScc = 'restricted-v2';
+    }
+
+    this.role = new k8s.KubeRole(this, 'Role', {
+      metadata: meta(name),
+      rules: this.scc ? [{
+        apiGroups: ['security.openshift.io'],
+        resources: ['securitycontextconstraints'],
+        resourceNames: [this.scc.name],
+        verbs: ['use'],
+      }] : [],
+    });
+    this.roleBinding = new k8s.KubeRoleBinding(this, 'RoleBinding', {
+      metadata: meta(name),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: this.role.name },
+      subjects: [{ kind: 'ServiceAccount', name: this.serviceAccount.name, namespace: ns }],
+    });
+
+    const defaultDirectory = git?.checkout ?? Paths.WORKSPACE;
+    const configData: { [key: string]: string } = {
+      'authorized_keys': authorizedKeys,
+      'sshd_config': renderSshdConfig({ user: this.sshUser, root: access.runAsRoot }),
+      'supervisord.conf': renderSupervisordConfig(this.programs, defaultDirectory),
+    };
+    if (git?.knownHosts) configData.known_hosts = git.knownHosts;
+    this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: meta(`${name}-config`), data: configData });
+
+    this.workspace = createWorkspaceClaim(this, 'Workspace', {
+      name: `${name}-workspace`,
+      labels,
+      options: { ...props.workspace },
+    });
+
+    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: meta(name),
+      spec: {
+        replicas: 1,
+        // The workspace volume has one writer: never run two pods at once.
+        strategy: { type: 'Recreate' },
+        revisionHistoryLimit: 3,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: {
+            labels,
+            annotations: this.podAnnotations(configData),
+          },
+          spec: this.podSpec(props, git, access),
+        },
+      },
+    });
+
+    const servicePorts: k8s.ServicePort[] = [
+      { name: 'ssh', port: SSH_PORT, targetPort: k8s.IntOrString.fromNumber(SSH_PORT), protocol: 'TCP' },
+    ];
+    for (const p of this.programs) {
+      if (p.port !== undefined && p.expose !== false) {
+        servicePorts.push({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromNumber(p.port), protocol: 'TCP' });
+      }
+    }
+    const serviceType = props.serviceType ?? ServiceType.LOAD_BALANCER;
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: meta(name),
+      spec: {
+        type: serviceType,
+        selector,
+        ports: servicePorts,
+        loadBalancerSourceRanges: props.sourceRanges,
+      },
+    });
+  }
+
+  private validateContainerProps(problems: Problems, props: GoRemoteEnvironmentProps): void {
+    if (props.image !== undefined && (props.image === '' || /[\s\u0000-\u001f]/.test(props.image))) {
+      problems.add('image', props.image, 'expected an image reference such as \'registry.example.com/team/go-remote:1.0\'');
+    }
+    if (props.imagePullPolicy !== undefined && !Object.values(ImagePullPolicy).includes(props.imagePullPolicy)) {
+      problems.add('imagePullPolicy', props.imagePullPolicy, 'expected an ImagePullPolicy');
+    }
+    const r = props.resources ?? {};
+    for (const key of ['cpuRequest', 'cpuLimit', 'memoryRequest', 'memoryLimit'] as const) {
+      if (r[key] !== undefined) checkQuantity(problems, `resources.${key}`, r[key]!);
+    }
+    const serviceType = props.serviceType ?? ServiceType.LOAD_BALANCER;
+    if (!Object.values(ServiceType).includes(serviceType)) {
+      problems.add('serviceType', serviceType, 'expected a ServiceType');
+    }
+    if (props.sourceRanges !== undefined) {
+      if (serviceType !== ServiceType.LOAD_BALANCER) {
+        problems.add('sourceRanges', props.sourceRanges, `only applies to ServiceType.LOAD_BALANCER, but serviceType is ${serviceType}`);
+      }
+      props.sourceRanges.forEach((cidr, i) => checkCidr(problems, `sourceRanges[${i}]`, cidr));
+    }
+    for (const key of Object.keys(props.env ?? {})) {
+      if (checkEnvName(problems, 'env', key) && RESERVED_ENV.test(key)) {
+        problems.add('env', key, 'is set by the environment itself (GOPATH, GOCACHE, GOMODCACHE, HOME and GO_REMOTE_*); choose another name');
+      }
+    }
+    const volumeNames = new Set<string>();
+    (props.volumes ?? []).forEach((v, i) => {
+      const at = `volumes[${i}]`;
+      const volumeName = v.volume?.name;
+      checkDnsLabel(problems, `${at}.volume.name`, volumeName);
+      if (RESERVED_VOLUMES.has(volumeName) || /^node-\d+$/.test(volumeName)) {
+        problems.add(`${at}.volume.name`, volumeName, 'is used by the environment itself; choose another name');
+      } else if (volumeNames.has(volumeName)) {
+        problems.add(`${at}.volume.name`, volumeName, 'expected a unique volume name');
+      }
+      volumeNames.add(volumeName);
+      if (v.volume?.hostPath !== undefined) {
+        problems.add(`${at}.volume.hostPath`, v.volume.hostPath.path, 'is refused: declare node paths with nodeAccess (NodeAccess.withHostPath) so that they are scoped and admitted');
+      }
+      if (checkAbsolutePath(problems, `${at}.mountPath`, v.mountPath)) {
+        if (RESERVED_MOUNT_ROOTS.some(root => v.mountPath === root || v.mountPath.startsWith(`${root}/`)) || v.mountPath === '/') {
+          problems.add(`${at}.mountPath`, v.mountPath, `expected a path outside ${RESERVED_MOUNT_ROOTS.join(', ')}, which the environment mounts itself`);
+        }
+      }
+    });
+    for (const [key, value] of Object.entries(props.nodeSelector ?? {})) {
+      const [prefix, keyName] = key.includes('/') ? key.split(/\/(.*)/s, 2) : [undefined, key];
+      const keyOk = LABEL_KEY_NAME.test(keyName ?? '') && keyName.length <= 63;
+      if (!keyOk) {
+        problems.add('nodeSelector', key, 'expected a label key such as \'kubernetes.io/hostname\' or \'node-role.kubernetes.io/worker\'');
+      } else if (prefix !== undefined) {
+        checkDnsSubdomain(problems, 'nodeSelector', prefix);
+      }
+      if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) {
+        problems.add(`nodeSelector.${key}`, value, 'expected a label value: at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit');
+      }
+    }
+    if (props.nodeName !== undefined) checkDnsSubdomain(problems, 'nodeName', props.nodeName);
+    if (props.hostKeysSecret !== undefined) checkDnsSubdomain(problems, 'hostKeysSecret', props.hostKeysSecret);
+  }
+
+  private podAnnotations(configData: { [key: string]: string }): { [key: string]: string } {
+    // A change of keys or configuration restarts the pod, which is when the entrypoint reads them.
+    const hash = createHash('sha256');
+    for (const key of Object.keys(configData).sort()) hash.update(`${key}\0${configData[key]}\0`);
+    const annotations: { [key: string]: string } = { 'go-remote.cdk8s.io/config-hash': hash.digest('hex').slice(0, 16) };
+    if (this.requiredScc) annotations['openshift.io/required-scc'] = this.requiredScc;
+    return annotations;
+  }
+
+  private podSpec(props: GoRemoteEnvironmentProps, git: ResolvedGitRepository | undefined, access: NodeAccessSettings): k8s.PodSpec {
+    const openShift = this.platform === Platform.OPENSHIFT;
+    const r = props.resources ?? {};
+    const resources: k8s.ResourceRequirements = {
+      requests: {
+        cpu: k8s.Quantity.fromString(r.cpuRequest ?? '500m'),
+        memory: k8s.Quantity.fromString(r.memoryRequest ?? '1Gi'),
+      },
+      limits: {
+        cpu: k8s.Quantity.fromString(r.cpuLimit ?? '2'),
+        memory: k8s.Quantity.fromString(r.memoryLimit ?? '4Gi'),
+      },
+    };
+    const image = props.image ?? DEFAULT_IMAGE;
+    const imagePullPolicy = props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT;
+
+    const env: k8s.EnvVar[] = [
+      { name: 'GO_REMOTE_USER', value: this.sshUser },
+      { name: 'GO_REMOTE_HOME', value: Paths.HOME },
+      { name: 'GO_REMOTE_WORKSPACE', value: Paths.WORKSPACE },
+      { name: 'GO_REMOTE_CONFIG_DIR', value: Paths.CONFIG_DIR },
+      { name: 'GO_REMOTE_RUN_DIR', value: Paths.RUN_DIR },
+      { name: 'GO_REMOTE_HOST_KEYS_DIR', value: Paths.HOST_KEYS_SECRET_DIR },
+      { name: 'HOME', value: Paths.HOME },
+      { name: 'GOPATH', value: Paths.GOPATH },
+      { name: 'GOMODCACHE', value: Paths.GOMODCACHE },
+      { name: 'GOCACHE', value: Paths.GOCACHE },
+    ];
+    if (git) env.push({ name: 'GO_REMOTE_CHECKOUT', value: git.checkout });
+    for (const [key, value] of Object.entries(props.env ?? {})) env.push({ name: key, value });
+
+    // Non-root, nothing escalates, every capability dropped unless the node access profile adds one.
+    const restricted: k8s.SecurityContext = {
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: false, // a development container installs tools and writes caches
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    };
+    const devSecurity: k8s.SecurityContext = access.privileged
+      ? { privileged: true, allowPrivilegeEscalation: true, readOnlyRootFilesystem: false, runAsNonRoot: false, runAsUser: 0 }
+      : { ...restricted, runAsNonRoot: !access.runAsRoot, runAsUser: access.runAsRoot ? 0 : undefined, capabilities: { drop: ['ALL'], add: access.capabilities.length ? [...access.capabilities] : undefined } };
+
+    const podSecurity: k8s.PodSecurityContext = {
+      seccompProfile: { type: 'RuntimeDefault' },
+      runAsNonRoot: access.runAsRoot ? undefined : true,
+      // On OpenShift the SCC assigns UID, GID and fsGroup from the namespace's range.
+      runAsUser: openShift || access.runAsRoot ? undefined : DEFAULT_UID,
+      runAsGroup: openShift || access.runAsRoot ? undefined : DEFAULT_UID,
+      fsGroup: openShift || access.runAsRoot ? undefined : DEFAULT_UID,
+      // Only the first mount changes ownership: later starts keep the modes sshd's StrictModes checks.
+      fsGroupChangePolicy: 'OnRootMismatch',
+    };
+
+    const configMount: k8s.VolumeMount = { name: 'config', mountPath: Paths.CONFIG_DIR, readOnly: true };
+    const workspaceMount: k8s.VolumeMount = { name: 'workspace', mountPath: Paths.WORKSPACE };
+    const mounts: k8s.VolumeMount[] = [workspaceMount, configMount, { name: 'run', mountPath: Paths.RUN_DIR }];
+    const volumes: k8s.Volume[] = [
+      { name: 'workspace', persistentVolumeClaim: { claimName: this.workspace.name } },
+      { name: 'config', configMap: { name: this.configMap.name } },
+      { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('64Mi') } },
+    ];
+    if (props.hostKeysSecret) {
+      mounts.push({ name: 'host-keys', mountPath: Paths.HOST_KEYS_SECRET_DIR, readOnly: true });
+      volumes.push({ name: 'host-keys', secret: { secretName: props.hostKeysSecret, defaultMode: 0o400, optional: false } });
+    }
+    access.hostPaths.forEach((h, i) => {
+      mounts.push({ name: `node-${i}`, mountPath: h.mountPath, readOnly: h.readOnly ?? true });
+      volumes.push({ name: `node-${i}`, hostPath: { path: h.path, type: h.type ?? HostPathType.DIRECTORY } });
+    });
+    for (const v of props.volumes ?? []) {
+      mounts.push({ name: v.volume.name, mountPath: v.mountPath, readOnly: v.readOnly, subPath: v.subPath });
+      volumes.push(v.volume);
+    }
+
+    const ports: k8s.ContainerPort[] = [{ name: 'ssh', containerPort: SSH_PORT, protocol: 'TCP' }];
+    for (const p of this.programs) {
+      if (p.port !== undefined) ports.push({ name: p.name, containerPort: p.port, protocol: 'TCP' });
+    }
+
+    const initContainers: k8s.Container[] = [];
+    if (git) {
+      const cloneMounts = [workspaceMount, configMount];
+      if (git.sshKeySecret) {
+        cloneMounts.push({ name: 'git-credentials', mountPath: Paths.GIT_CREDENTIALS_DIR, readOnly: true });
+        volumes.push({ name: 'git-credentials', secret: { secretName: git.sshKeySecret, defaultMode: 0o400, optional: false } });
+      }
+      initContainers.push({
+        name: 'clone',
+        image,
+        imagePullPolicy,
+        command: ['/bin/sh', '-c', CLONE_SCRIPT],
+        env: [
+          { name: 'HOME', value: Paths.HOME },
+          { name: 'GO_REMOTE_CHECKOUT', value: git.checkout },
+          ...cloneEnvironment(git),
+        ],
+        workingDir: Paths.WORKSPACE,
+        resources,
+        securityContext: { ...restricted, runAsNonRoot: !access.runAsRoot, runAsUser: access.runAsRoot ? 0 : undefined },
+        volumeMounts: cloneMounts,
+      });
+    }
+
+    return {
+      serviceAccountName: this.serviceAccount.name,
+      automountServiceAccountToken: props.serviceAccountToken ?? false,
+      enableServiceLinks: false,
+      securityContext: podSecurity,
+      hostPid: access.hostPid || undefined,
+      hostNetwork: access.hostNetwork || undefined,
+      dnsPolicy: access.hostNetwork ? 'ClusterFirstWithHostNet' : undefined,
+      nodeName: props.nodeName,
+      nodeSelector: props.nodeSelector,
+      tolerations: props.tolerations,
+      affinity: props.affinity,
+      initContainers: initContainers.length ? initContainers : undefined,
+      containers: [{
+        name: 'dev',
+        image,
+        imagePullPolicy,
+        command: [Paths.ENTRYPOINT],
+        workingDir: Paths.WORKSPACE,
+        env,
+        ports,
+        resources,
+        securityContext: devSecurity,
+        volumeMounts: mounts,
+        readinessProbe: {
+          // No TCP probe: sshd ≥ 9.8 penalizes sources that connect without authenticating.
+          exec: { command: ['supervisorctl', '-c', Paths.SUPERVISORD_CONF, 'status', 'sshd'] },
+          initialDelaySeconds: 2,
+          periodSeconds: 5,
+          timeoutSeconds: 5,
+          failureThreshold: 3,
+        },
+      }],
+      volumes,
+    };
+  }
+}

@@ -1,0 +1,135 @@
+import { GoRemoteValidationError } from './errors';
+
+/**
+ * Renders a received value for an error message: strings are JSON-quoted so that newlines and other
+ * invisible characters show.
+ */
+export function show(value: unknown): string {
+  if (typeof value === 'string') {
+    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  }
+  if (value === undefined) return 'undefined';
+  return JSON.stringify(value) ?? String(value);
+}
+
+/**
+ * Collects every problem in a set of props, then throws them all at once as one GoRemoteValidationError.
+ * @internal
+ */
+export class Problems {
+  private readonly list: string[] = [];
+
+  /** Records "'prop' is <value>, <why>". */
+  public add(prop: string, value: unknown, expected: string): void {
+    this.list.push(`'${prop}' is ${show(value)}; ${expected}`);
+  }
+
+  public get count(): number {
+    return this.list.length;
+  }
+
+  public throwIfAny(): void {
+    if (this.list.length > 0) {
+      throw new GoRemoteValidationError([...this.list]);
+    }
+  }
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// C0 controls, DEL and the Unicode line and paragraph separators: anything that could start a new line
+// in an INI file, sshd_config or a shell, or hide in a terminal.
+const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
+
+/** @internal */
+export function isDnsLabel(value: string, maxLen = 63): boolean {
+  return value.length <= maxLen && DNS_LABEL.test(value);
+}
+
+/** @internal */
+export function checkDnsLabel(problems: Problems, prop: string, value: string, maxLen = 63): void {
+  if (!isDnsLabel(value, maxLen)) {
+    problems.add(prop, value, `expected a DNS-1123 label: at most ${maxLen} lower-case letters, digits and '-', starting and ending with a letter or digit`);
+  }
+}
+
+/** @internal */
+export function checkDns1035Label(problems: Problems, prop: string, value: string, maxLen = 63): void {
+  if (value.length > maxLen || !DNS_1035_LABEL.test(value)) {
+    problems.add(prop, value, `expected a DNS-1035 label: at most ${maxLen} lower-case letters, digits and '-', starting with a letter and ending with a letter or digit`);
+  }
+}
+
+/** @internal */
+export function checkDnsSubdomain(problems: Problems, prop: string, value: string): void {
+  if (value.length > 253 || !DNS_SUBDOMAIN.test(value)) {
+    problems.add(prop, value, 'expected a DNS-1123 subdomain: at most 253 lower-case letters, digits, \'-\' and \'.\'');
+  }
+}
+
+/** True when the string holds a character that could break a line-oriented file or a terminal. @internal */
+export function hasControlCharacter(value: string): boolean {
+  return CONTROL.test(value);
+}
+
+/** @internal */
+export function checkNoControlCharacters(problems: Problems, prop: string, value: string): boolean {
+  if (hasControlCharacter(value)) {
+    problems.add(prop, value, 'expected no newline, carriage return, tab or other control character');
+    return false;
+  }
+  return true;
+}
+
+/** @internal */
+export function checkPort(problems: Problems, prop: string, value: number): boolean {
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    problems.add(prop, value, 'expected a whole number from 1 to 65535');
+    return false;
+  }
+  return true;
+}
+
+/** @internal */
+export function checkAbsolutePath(problems: Problems, prop: string, value: string): boolean {
+  if (!checkNoControlCharacters(problems, prop, value)) return false;
+  if (!value.startsWith('/') || value.split('/').some(part => part === '..')) {
+    problems.add(prop, value, 'expected an absolute path without \'..\' segments');
+    return false;
+  }
+  return true;
+}
+
+// Kubernetes resource.Quantity, as the API server parses it.
+const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?\d+)?$/;
+
+/** @internal */
+export function checkQuantity(problems: Problems, prop: string, value: string): void {
+  if (!QUANTITY.test(value) || value.startsWith('-')) {
+    problems.add(prop, value, 'expected a non-negative Kubernetes quantity such as \'500m\', \'2\', \'1Gi\' or \'512Mi\'');
+  }
+}
+
+// IPv4 or IPv6 CIDR, as loadBalancerSourceRanges takes them.
+const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
+const IPV6_CIDR = /^[0-9a-fA-F:]+(:(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})?\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
+
+/** @internal */
+export function checkCidr(problems: Problems, prop: string, value: string): void {
+  const ipv6Ok = IPV6_CIDR.test(value) && value.includes(':') && (value.match(/::/g) ?? []).length <= 1;
+  if (!IPV4_CIDR.test(value) && !ipv6Ok) {
+    problems.add(prop, value, 'expected an IPv4 or IPv6 CIDR such as \'203.0.113.0/24\'');
+  }
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** @internal */
+export function checkEnvName(problems: Problems, prop: string, value: string): boolean {
+  if (!ENV_NAME.test(value)) {
+    problems.add(prop, value, 'expected an environment variable name: letters, digits and \'_\', not starting with a digit');
+    return false;
+  }
+  return true;
+}
