@@ -1,4 +1,4 @@
-import { Problems, hasControlCharacter } from './validation';
+import { Problems, describeControlCharacter, hasControlCharacter } from './validation';
 
 /** Key types sshd (OpenSSH 9) accepts in authorized_keys. */
 const KEY_TYPES = new Set([
@@ -25,7 +25,7 @@ const COMMENT = /^[\x20-\x7e]*$/;
  */
 export function authorizedKeyProblem(line: string): string | undefined {
   if (hasControlCharacter(line)) {
-    return 'expected one OpenSSH public key on a single line, without newlines or control characters';
+    return `expected one OpenSSH public key on a single line, found ${describeControlCharacter(line)}`;
   }
   const fields = line.trim().split(/ +/);
   const [type, blob] = fields;

@@ -6,7 +6,7 @@ import { GoRemoteValidationError } from './errors';
  */
 export function show(value: unknown): string {
   if (typeof value === 'string') {
-    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+    return JSON.stringify(value.length > 120 ? `${value.slice(0, 117)}...` : value);
   }
   if (value === undefined) return 'undefined';
   return JSON.stringify(value) ?? String(value);
@@ -73,10 +73,18 @@ export function hasControlCharacter(value: string): boolean {
   return CONTROL.test(value);
 }
 
+/** Names the first control character and where it is, e.g. 'U+000A (a newline) at character 81'. @internal */
+export function describeControlCharacter(value: string): string {
+  const at = value.search(CONTROL);
+  const code = value.charCodeAt(at);
+  const what = code === 10 ? ' (a newline)' : code === 13 ? ' (a carriage return)' : code === 9 ? ' (a tab)' : '';
+  return `U+${code.toString(16).toUpperCase().padStart(4, '0')}${what} at character ${at + 1}`;
+}
+
 /** @internal */
 export function checkNoControlCharacters(problems: Problems, prop: string, value: string): boolean {
   if (hasControlCharacter(value)) {
-    problems.add(prop, value, 'expected no newline, carriage return, tab or other control character');
+    problems.add(prop, value, `expected no newline, carriage return, tab or other control character, found ${describeControlCharacter(value)}`);
     return false;
   }
   return true;
