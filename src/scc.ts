@@ -1,3 +1,4 @@
+import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { SecurityContextConstraints } from './imports/openshift-security';
 import { NodeAccessSettings } from './node-access';
@@ -23,7 +24,7 @@ export interface EnvironmentSccProps {
 export function createEnvironmentScc(scope: Construct, id: string, props: EnvironmentSccProps): SecurityContextConstraints {
   const a = props.access;
   const hostPaths = a.hostPaths.length > 0;
-  return new SecurityContextConstraints(scope, id, {
+  const scc = new SecurityContextConstraints(scope, id, {
     metadata: {
       name: props.name,
       labels: props.labels,
@@ -54,4 +55,7 @@ export function createEnvironmentScc(scope: Construct, id: string, props: Enviro
     groups: [],
     volumes: hostPaths ? [...BASE_VOLUMES, 'hostPath'] : BASE_VOLUMES,
   });
+  // SCCs are cluster-scoped; cdk8s would copy the chart's namespace onto it.
+  if (Chart.of(scope).namespace !== undefined) scc.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+  return scc;
 }

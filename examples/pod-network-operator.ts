@@ -1,0 +1,33 @@
+// The original go-remote's own sample, declared with this library: the pod-network-operator developed on
+// OpenShift, pinned to labelled worker nodes, with the node's /proc and the CRI-O socket mounted.
+import { App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { GoRemoteEnvironment, HostPathType, NodeAccess, Platform } from '../src';
+
+export class PodNetworkOperatorChart extends Chart {
+  constructor(scope: Construct, id: string) {
+    super(scope, id, { namespace: 'pod-network-operator' });
+    new GoRemoteEnvironment(this, 'dev', {
+      name: 'pod-network-operator-dev',
+      platform: Platform.OPENSHIFT,
+      authorizedKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICUbZ+ogzart4VhTD/Pt2WqN7wHdh983iNOTeOFH/NtA alice@laptop'],
+      git: { url: 'https://github.com/opdev/pod-network-operator.git' },
+      // netlink and setns into pod network namespaces need a privileged container; the operator reads
+      // /tmp/proc/<pid>/ns/net of the node's processes and inspects containers through CRI-O.
+      nodeAccess: NodeAccess.privileged()
+        .withHostPid()
+        .withHostPath({ path: '/proc', mountPath: '/tmp/proc', type: HostPathType.DIRECTORY })
+        .withHostPath({ path: '/var/run/crio/crio.sock', mountPath: '/var/run/crio/crio.sock', type: HostPathType.SOCKET, readOnly: false }),
+      nodeSelector: { 'go-remote.cdk8s.io/dev-node': 'true' },
+      programs: [
+        { name: 'manager', command: 'go run ./main.go', autostart: false },
+      ],
+    });
+  }
+}
+
+if (require.main === module) {
+  const app = new App({ outdir: process.env.CDK8S_OUTDIR ?? 'dist' });
+  new PodNetworkOperatorChart(app, 'pod-network-operator');
+  app.synth();
+}
