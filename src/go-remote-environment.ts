@@ -301,7 +301,7 @@ export class GoRemoteEnvironment extends Construct {
     this.nodeAccess = props.nodeAccess ?? NodeAccess.none();
     this.programs = props.programs ?? [];
     this.name = props.name ?? Names.toDnsLabel(this, { maxLen: 40 });
-    this.namespace = props.namespace ?? Chart.of(this).namespace;
+    this.namespace = props.namespace ?? (Chart.of(this).namespace || undefined);
     const access = this.nodeAccess.settings;
     this.sshUser = access.runAsRoot ? 'root' : 'gopher';
 
@@ -378,6 +378,7 @@ export class GoRemoteEnvironment extends Construct {
 
     this.workspace = createWorkspaceClaim(this, 'Workspace', {
       name: `${name}-workspace`,
+      namespace: ns,
       labels,
       options: { ...props.workspace },
     });

@@ -57,6 +57,7 @@ export function validateWorkspace(problems: Problems, prop: string, options: Wor
 /** @internal */
 export interface WorkspaceClaimProps {
   readonly name: string;
+  readonly namespace?: string;
   readonly labels: { [key: string]: string };
   readonly options: WorkspaceOptions;
 }
@@ -69,6 +70,7 @@ export function createWorkspaceClaim(scope: Construct, id: string, props: Worksp
   return new k8s.KubePersistentVolumeClaim(scope, id, {
     metadata: {
       name: props.name,
+      namespace: props.namespace,
       labels: props.labels,
       annotations: WORKSPACE_PROTECTION_ANNOTATIONS,
     },

@@ -27,7 +27,7 @@ export interface Synthesized {
 /** GIVEN props, WHEN the environment is synthesized in a chart with namespace `dev`. */
 export function synth(props: Partial<GoRemoteEnvironmentProps> = {}, options: { namespace?: string; id?: string } = {}): Synthesized {
   const app: App = Testing.app();
-  const chart = new Chart(app, 'test', { namespace: options.namespace ?? 'dev' });
+  const chart = new Chart(app, 'test', { namespace: options.namespace === '' ? undefined : options.namespace ?? 'dev' });
   const env = new GoRemoteEnvironment(chart, options.id ?? 'env', { authorizedKeys: [KEY], ...props });
   return { env, chart, manifests: Testing.synth(chart) };
 }

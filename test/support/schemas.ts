@@ -36,6 +36,8 @@ function close(schema: any): any {
       ? Object.fromEntries(Object.entries(v as any).map(([pk, pv]) => [pk, close(pv)]))
       : close(v);
   }
+  // OpenAPI 3 'nullable' is not JSON schema: express it as a type union.
+  if (out.nullable === true && typeof out.type === 'string') out.type = [out.type, 'null'];
   if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) {
     out.additionalProperties = false;
   }
