@@ -140,7 +140,7 @@ export function validatePrograms(problems: Problems, programs: Program[]): void 
     }
     if (program.port !== undefined && checkPort(problems, `${at}.port`, program.port)) {
       if (program.port === SSH_PORT) {
-        problems.add(`${at}.port`, program.port, `which is reserved for SSH; choose another port`);
+        problems.add(`${at}.port`, program.port, 'which is reserved for SSH; choose another port');
       } else if (ports.has(program.port)) {
         problems.add(`${at}.port`, program.port, `expected a unique port; programs[${ports.get(program.port)}] already uses it`);
       } else {

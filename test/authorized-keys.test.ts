@@ -1,6 +1,6 @@
 import { utils } from 'ssh2';
-import { authorizedKeyProblem } from '../src/authorized-keys';
 import { KEY, configFile, publicKey, synth } from './util';
+import { authorizedKeyProblem } from '../src/authorized-keys';
 
 describe('authorizedKeys', () => {
   test('GIVEN real keys of every common type THEN each is accepted and written one per line', () => {

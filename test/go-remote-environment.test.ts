@@ -1,7 +1,7 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { GoRemoteEnvironment, ImagePullPolicy, NodeAccess, Platform, ServiceType, ValidationErrors } from '../src';
-import { DEFAULT_IMAGE } from '../src/go-remote-environment';
 import { KEY, all, devContainer, one, podSpec, synth } from './util';
+import { DEFAULT_IMAGE } from '../src/go-remote-environment';
 
 describe('GoRemoteEnvironment', () => {
   describe('what it creates', () => {
@@ -82,11 +82,18 @@ describe('GoRemoteEnvironment', () => {
 
     test('non-root, no privilege escalation, all capabilities dropped, seccomp RuntimeDefault', () => {
       expect(pod.securityContext).toEqual({
-        runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, fsGroupChangePolicy: 'OnRootMismatch',
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        fsGroup: 1000,
+        fsGroupChangePolicy: 'OnRootMismatch',
         seccompProfile: { type: 'RuntimeDefault' },
       });
       expect(dev.securityContext).toEqual({
-        allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: false, runAsNonRoot: true,
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        readOnlyRootFilesystem: false,
+        runAsNonRoot: true,
         capabilities: { drop: ['ALL'] },
       });
     });
@@ -150,7 +157,8 @@ describe('GoRemoteEnvironment', () => {
   describe('props reach the objects', () => {
     test('image, pull policy, resources, env, volumes, node pinning, host keys, token', () => {
       const { manifests } = synth({
-        image: 'r.example.com/go:1', imagePullPolicy: ImagePullPolicy.ALWAYS,
+        image: 'r.example.com/go:1',
+        imagePullPolicy: ImagePullPolicy.ALWAYS,
         resources: { cpuRequest: '1', cpuLimit: '3', memoryRequest: '2Gi', memoryLimit: '6Gi' },
         env: { FOO: 'bar' },
         volumes: [{ volume: { name: 'certs', secret: { secretName: 'c' } }, mountPath: '/certs', readOnly: true }],

@@ -16,7 +16,9 @@ describe('NodeAccess', () => {
 
   test('privileged(): a privileged root container, root SSH login with keys', () => {
     const { manifests } = synth({ nodeAccess: NodeAccess.privileged() });
-    expect(devContainer(manifests).securityContext).toEqual({ privileged: true, allowPrivilegeEscalation: true, readOnlyRootFilesystem: false, runAsNonRoot: false, runAsUser: 0 });
+    expect(devContainer(manifests).securityContext).toEqual({
+      privileged: true, allowPrivilegeEscalation: true, readOnlyRootFilesystem: false, runAsNonRoot: false, runAsUser: 0,
+    });
     expect(podSpec(manifests).securityContext).toEqual({ seccompProfile: { type: 'RuntimeDefault' }, fsGroupChangePolicy: 'OnRootMismatch' });
     expect(devContainer(manifests).env).toContainEqual({ name: 'GO_REMOTE_USER', value: 'root' });
   });

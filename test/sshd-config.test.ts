@@ -1,6 +1,6 @@
 import { NodeAccess } from '../src';
-import { renderSshdConfig } from '../src/sshd-config';
 import { configFile, synth } from './util';
+import { renderSshdConfig } from '../src/sshd-config';
 
 function directives(config: string): Map<string, string[]> {
   const out = new Map<string, string[]>();

@@ -1,5 +1,5 @@
-import { App, Chart, Testing } from 'cdk8s';
 import { generateKeyPairSync } from 'crypto';
+import { App, Chart, Testing } from 'cdk8s';
 import { GoRemoteEnvironment, GoRemoteEnvironmentProps } from '../src';
 
 /** A fresh, real OpenSSH ed25519 public key line. */
