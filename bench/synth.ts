@@ -70,7 +70,7 @@ if (process.argv.includes('--child')) {
   const child = (mode: string, n: number) => {
     let best: { ms: number; rssMiB: number; bytes: number } | undefined;
     for (let r = 0; r < runs; r++) {
-      const out = execFileSync(process.execPath, [...process.execArgv, __filename, '--child', '--mode', mode, '--n', String(n)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const out = execFileSync(process.execPath, [...process.execArgv, __filename, '--child', '--mode', mode, '--n', String(n)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
       const m = JSON.parse(out);
       if (!best || m.ms < best.ms) best = m;
     }
