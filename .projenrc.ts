@@ -17,12 +17,14 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   typescriptVersion: '~5.9.0',
 
   peerDeps: ['cdk8s-plus-27@^2.9.5'],
+  // The CLI (bin/cdk8s-go-remote) reads synthesized YAML.
+  bundledDeps: ['yaml@^2.9.1'],
+  bin: { 'cdk8s-go-remote': 'bin/cdk8s-go-remote' },
   keywords: ['cdk8s', 'kubernetes', 'openshift', 'golang', 'vscode', 'remote-development'],
   devDeps: [
     'cdk8s-cli@^2.207.60',
     'kubernetes-models@^4.5.1',
     'ajv@^8.20.0',
-    'yaml@^2.9.1',
     'ssh2@^1.17.0',
     '@types/ssh2@^1.15.0',
   ],

@@ -2,7 +2,6 @@ import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-// eslint-disable-next-line import/no-extraneous-dependencies -- to be a bundled dependency (a devDependency until .projenrc.ts says so)
 import { parseAllDocuments } from 'yaml';
 import { ClientFiles, ClientFilesOptions, DELVE_PORT, EnvironmentSummary, SshRoute } from './client-files';
 import { ValidationErrors } from './errors';

@@ -1,4 +1,5 @@
 export { ValidationErrors } from './errors';
+export * from './client-files';
 export * from './go-remote-environment';
 export * from './git-repository';
 export * from './node-access';
