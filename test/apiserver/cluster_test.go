@@ -112,8 +112,8 @@ func (c *cluster) run(ctx context.Context, s scenario, manager string) (problems
 			report(obj, "%v", err)
 		} else if rewrote {
 			report(obj, "every apply of the same manifest rewrites the object, without visible change, so GitOps "+
-				"tools would write it at every sync; the server sees the manifest as different from what it stores, "+
-				"typically through an empty list or map (such as `rules: []` or `labels: {}`) that it stores as absent")
+				"tools would write it at every sync; typically an empty list or map (such as `rules: []` or "+
+				"`labels: {}`), which this server stores as absent: omit it (kubernetes/kubernetes#124050)")
 		} else {
 			notes = append(notes, fmt.Sprintf("scenario %s: %s: re-applying rewrote it once without visible change, "+
 				"a third apply changed nothing", s.dir, describe(obj)))

@@ -109,7 +109,8 @@ func startControlPlane(ctx context.Context, binDir string) (_ *controlPlane, err
 		"--service-account-key-file="+filepath.Join(dir, "sa.key"),
 		"--service-account-signing-key-file="+filepath.Join(dir, "sa.key"),
 		"--service-cluster-ip-range=10.96.0.0/16",
-		"--allow-privileged=true") // as kubeadm and OpenShift clusters run
+		"--endpoint-reconciler-type=none", // newer versions refuse a loopback address in the kubernetes Service's endpoints
+		"--allow-privileged=true")         // as kubeadm and OpenShift clusters run
 	if err != nil {
 		return nil, err
 	}
@@ -125,19 +126,22 @@ func startControlPlane(ctx context.Context, binDir string) (_ *controlPlane, err
 	if err != nil {
 		return nil, err
 	}
-	var lastErr error
+	var lastErr, exited error
 	err = wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
 		for _, p := range []*process{etcd, apiserver} {
 			select {
 			case <-p.done:
-				return false, p.exited()
+				exited = p.exited()
+				return false, exited
 			default:
 			}
 		}
 		_, lastErr = client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
 		return lastErr == nil, nil
 	})
-	if err != nil {
+	if exited != nil {
+		return nil, exited
+	} else if err != nil {
 		return nil, fmt.Errorf("kube-apiserver did not become ready: %w (last answer: %v)\n%s", err, lastErr, apiserver.tail())
 	}
 	return cp, nil
