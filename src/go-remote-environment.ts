@@ -354,12 +354,14 @@ export class GoRemoteEnvironment extends Construct {
 
     this.role = new k8s.KubeRole(this, 'Role', {
       metadata: meta(name),
+      // No rules at all rather than `rules: []`: the API server drops an empty list, so `[]` would differ
+      // from the stored object at every GitOps re-apply.
       rules: this.scc ? [{
         apiGroups: ['security.openshift.io'],
         resources: ['securitycontextconstraints'],
         resourceNames: [this.scc.name],
         verbs: ['use'],
-      }] : [],
+      }] : undefined,
     });
     this.roleBinding = new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata: meta(name),
