@@ -25,7 +25,7 @@ var (
 		"directory with securitycontextconstraints.crd.yaml and default-sccs/ (env OPENSHIFT_SCHEMAS)")
 
 	// Set by TestMain: one control plane serves every test.
-	ctx         context.Context
+	testCtx     context.Context // cancelled on SIGINT or SIGTERM
 	testCluster *cluster
 )
 
@@ -47,17 +47,17 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	var stop context.CancelFunc
-	ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	testCtx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	cp, err := startControlPlane(ctx, *binDir)
+	cp, err := startControlPlane(testCtx, *binDir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting the control plane:", err)
 		return 1
 	}
 	defer cp.stop()
 	if testCluster, err = newCluster(cp.config); err == nil {
-		err = testCluster.installOpenShiftBaseline(ctx, *openshiftDir)
+		err = testCluster.installOpenShiftBaseline(testCtx, *openshiftDir)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "preparing the cluster:", err)
@@ -75,7 +75,7 @@ func TestScenarios(t *testing.T) {
 		}
 		for _, s := range scenarios {
 			t.Run(filepath.Base(s.dir), func(t *testing.T) {
-				problems, notes := testCluster.run(ctx, s, fieldManager)
+				problems, notes := testCluster.run(testCtx, s, fieldManager)
 				for _, note := range notes {
 					t.Log(note)
 				}
@@ -120,7 +120,7 @@ func TestRejectsBadFixtures(t *testing.T) {
 			if upTo, ok := onlyUpToMinor[name]; ok && minor > upTo {
 				t.Skipf("only bad up to Kubernetes 1.%d; the server is %s", upTo, version.GitVersion)
 			}
-			problems, _ := testCluster.run(ctx, s, fieldManager)
+			problems, _ := testCluster.run(testCtx, s, fieldManager)
 			for _, p := range problems {
 				if strings.Contains(p, want[name]) {
 					t.Logf("failed as it should: %s", p)
