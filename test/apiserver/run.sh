@@ -27,7 +27,7 @@ missing() {
   exit 0
 }
 
-command -v go >/dev/null || missing "'go' is not on PATH (Go >= 1.22 is needed to build kube-apiserver, etcd and the harness)"
+command -v go >/dev/null || missing "'go' is not on PATH (it builds kube-apiserver, etcd and the harness; tested with Go 1.26)"
 for tool in flock sha256sum; do
   command -v "$tool" >/dev/null || missing "'$tool' is not on PATH (tools/k8s/build.sh needs it)"
 done
