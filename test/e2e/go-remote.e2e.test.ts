@@ -7,7 +7,7 @@ import { Chart, Testing } from 'cdk8s';
 import { utils } from 'ssh2';
 import {
   CACHE, Doc, GitServer, LOOPBACK, REPO, SshSession, delveCall, findDoc, forPodman, forwardLocal, httpGet, podman,
-  publicKeyFingerprint, sleep, sshConnect, sshExec, sshLoginShell, toYaml, waitForLogin,
+  publicKeyFingerprint, sleep, sshConnect, sshExec, sshLoginShell, toYaml, waitFor, waitForLogin,
 } from './harness';
 import { GoRemoteEnvironment, GoRemoteEnvironmentProps, NodeAccess } from '../../src';
 
@@ -142,7 +142,7 @@ describe('the synthesized environment, played by podman', () => {
   let firstFile: string;
   let firstHostKey: string;
 
-  test('starts and accepts the declared key within a second of the container start', async () => {
+  test('starts and accepts the declared key soon after the container start', async () => {
     const deployment = findDoc(synthesized, 'Deployment');
     const dev = deployment.spec.template.spec.containers.find((c: any) => c.name === 'dev');
     checkout = dev.env.find((e: any) => e.name === 'GO_REMOTE_CHECKOUT').value;
@@ -159,8 +159,14 @@ describe('the synthesized environment, played by podman', () => {
     startupBreakdown('firstStart');
 
     expect((await sshLoginShell(session.client, 'id -un; id -u; id -g')).split('\n')).toEqual([USER, '1000', '1000', '']);
-    // The entrypoint logs the fingerprints of the keys sshd presents.
-    expect(containerLogs('dev')).toContain(firstHostKey);
+    // The entrypoint logs the fingerprints of the keys sshd presents. On a first start the RSA key comes a
+    // little later (generated beside sshd, which then re-reads its keys).
+    await waitFor('the RSA host key', () => /sshd reloaded with/.test(containerLogs('dev')), 30_000);
+    const logs = containerLogs('dev');
+    expect(logs).toContain(firstHostKey);
+    for (const type of ['ED25519', 'ECDSA', 'RSA']) expect(logs).toMatch(new RegExp(`host key fingerprint: \\d+ SHA256:\\S+ .*\\(${type}\\)`));
+    const again = await login();
+    expect(again.hostKey).toBe(firstHostKey);
     expect(timings.containerStartToFirstLoginMs).toBeLessThan(5000);
   });
 
@@ -266,6 +272,8 @@ describe('the synthesized environment, played by podman', () => {
     timings.replayToLoginMs = s.at - t0;
     timings.restartContainerStartToLoginMs = sinceContainerStart(s.at);
     startupBreakdown('restart');
+    // The target is under 1 s (see timings.json); the bound leaves room for a busy machine.
+    expect(timings.restartContainerStartToLoginMs).toBeLessThan(3000);
     expect(s.hostKey).toBe(firstHostKey);
     const out = await sshLoginShell(s.client, `cat "$HOME/kept.txt" ${checkout}/local-change.txt && git -C ${checkout} rev-parse HEAD`);
     expect(out.trim().split('\n')).toEqual(['kept', 'local', cloned]);

@@ -38,6 +38,15 @@ export function podman(args: string[], opts: { allowFail?: boolean } = {}): RunR
 
 export const sleep = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms));
 
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, deadlineMs: number, everyMs = 100): Promise<void> {
+  const start = Date.now();
+  while (Date.now() - start < deadlineMs) {
+    if (await check()) return;
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
+}
+
 export function findDoc(docs: Doc[], kind: string): Doc {
   const found = docs.filter(d => d.kind === kind);
   if (found.length !== 1) throw new Error(`expected one ${kind} in the synthesized manifests, found ${found.length}`);

@@ -3,6 +3,8 @@
 /** @type {import('jest').Config} */
 module.exports = {
   rootDir: '../..',
+  // Only this directory is searched (the Go module cache under .cache/ holds foreign jest snapshots).
+  roots: ['<rootDir>/test/e2e'],
   testMatch: ['<rootDir>/test/e2e/**/*.e2e.test.ts'],
   testPathIgnorePatterns: ['/node_modules/'],
   transform: {

@@ -74,7 +74,7 @@ say "kubectl: ${k8s_bin}/kubectl ($("${k8s_bin}/kubectl" version --client 2>/dev
 # --- the stand-in base: debootstrapped bookworm + this machine's Go, cached by a content key -------------
 base_start="$(date +%s.%N)"
 goroot="$(go env GOROOT)"
-rootfs_key="bookworm-minbase-$(dpkg-query -W -f='${Version}' debootstrap)"
+rootfs_key="bookworm-minbase-$(dpkg-query -W -f='${Version}' debootstrap | tr -c 'A-Za-z0-9_.\n-' '_')"
 base_key="$(
   {
     echo "$rootfs_key"
@@ -117,6 +117,7 @@ base_seconds="$(elapsed "$base_start")"
 
 # --- the image under test ------------------------------------------------------------------------------
 image="${E2E_IMAGE:-localhost/go-remote:e2e}"
+old_image_id="$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)"
 image_start="$(date +%s.%N)"
 say "building ${image} from images/go-remote (BASE=${base_image}); log: ${cache}/image-build.log"
 podman build --network host \
@@ -127,6 +128,10 @@ podman build --network host \
   -t "$image" "${repo}/images/go-remote" > "${cache}/image-build.log" 2>&1 \
   || { tail -n 40 "${cache}/image-build.log" >&2; exit 1; }
 image_seconds="$(elapsed "$image_start")"
+# The image this build replaced (now untagged) is of no further use.
+if [ -n "$old_image_id" ] && [ "$old_image_id" != "$(podman image inspect --format '{{.Id}}' "$image")" ]; then
+  podman rmi "$old_image_id" > /dev/null 2>&1 || true
+fi
 say "image built in ${image_seconds}s (base ${base_seconds}s, kubectl ${kubectl_seconds}s)"
 
 cat > "${cache}/build-timings.json" <<EOF
