@@ -12,10 +12,10 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cache="${repo}/.cache/e2e"
-mkdir -p "$cache"
 tier_start="$(date +%s.%N)"
 
 say() { printf 'e2e: %s\n' "$*" >&2; }
+trap 'say "failed (exit $?) at line ${LINENO}: ${BASH_COMMAND}"' ERR
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # Stops the tier without running it: a failure under CI, a pass (with the reason printed) elsewhere.
@@ -31,6 +31,7 @@ unavailable() {
 
 [ "$(uname -s)" = Linux ] || unavailable "podman pods need Linux (this is $(uname -s))"
 [ "$(id -u)" = 0 ] || unavailable "needs root (rootful podman, apt-get); running as UID $(id -u)"
+mkdir -p "$cache"
 
 # --- tools --------------------------------------------------------------------------------------------
 missing=()
@@ -110,8 +111,12 @@ else
     -f "${repo}/test/e2e/base/Containerfile" -t "$base_image" "$goroot" > "${cache}/base-build.log" 2>&1 \
     || { tail -n 30 "${cache}/base-build.log" >&2; exit 1; }
   # Earlier stand-ins (another Go version or CA bundle) are of no further use.
-  podman images --format '{{.Repository}}:{{.Tag}}' | grep '^localhost/go-remote-e2e-base:' | grep -vxF "$base_image" \
-    | while read -r old; do podman rmi "$old" >/dev/null 2>&1 || true; done
+  for old in $(podman images --format '{{.Repository}}:{{.Tag}}'); do
+    case "$old" in
+      "$base_image") ;;
+      localhost/go-remote-e2e-base:*) podman rmi "$old" > /dev/null 2>&1 || true ;;
+    esac
+  done
 fi
 base_seconds="$(elapsed "$base_start")"
 
