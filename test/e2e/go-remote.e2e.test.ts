@@ -215,6 +215,9 @@ describe('the synthesized environment, played by podman', () => {
     const status = await sshExec(session.client, 'supervisorctl -c /etc/go-remote/config/supervisord.conf status');
     expect(status.stdout).toMatch(/^hello\s+RUNNING/m);
     expect(status.stdout).toMatch(/^sshd\s+RUNNING/m);
+    // The construct's readiness probe command works in the image (run directly: nothing acts on readiness here).
+    const dev = findDoc(synthesized, 'Deployment').spec.template.spec.containers.find((c: any) => c.name === 'dev');
+    expect(podman(['exec', container('dev'), ...dev.readinessProbe.exec.command], { allowFail: true }).status).toBe(0);
   });
 
   test('local port forwarding over SSH reaches the program, and a headless delve accepts a client', async () => {
