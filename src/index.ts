@@ -1,7 +1,9 @@
 export { ValidationErrors } from './errors';
 export * from './client-files';
 export * from './go-remote-environment';
+export * from './fleet';
 export * from './git-repository';
+export * from './gitops';
 export * from './node-access';
 export * from './platform';
 export * from './program';
