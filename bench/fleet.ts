@@ -92,7 +92,10 @@ function render(app: App): string {
 }
 
 interface Figure {
+  /** Wall time. */
   readonly ms: number;
+  /** CPU time of the whole process (every thread: V8's GC helpers too), less sensitive to a busy machine. */
+  readonly cpuMs: number;
   readonly rssMiB: number;
   readonly bytes: number;
   readonly objects: number;
@@ -101,19 +104,26 @@ interface Figure {
 function measure(mode: string, n: number, file: string | undefined): Figure {
   const objects = mode === 'floor' ? JSON.parse(readFileSync(file!, 'utf8')) : undefined;
   if (global.gc) global.gc();
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   const app = mode === 'floor' ? buildFloor(objects) : mode === 'chart-per-env' ? buildChartPerEnv(n) : buildFleet(n);
+  const cpuMs = () => {
+    const used = process.cpuUsage(cpu);
+    return (used.user + used.system) / 1000;
+  };
   if (outdir) {
     app.synth();
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    const usedCpu = cpuMs();
     const rssMiB = process.resourceUsage().maxRSS / 1024;
     const files = filesUnder(outdir);
-    return { ms, rssMiB, bytes: files.reduce((sum, f) => sum + statSync(f).size, 0), objects: files.length };
+    return { ms, cpuMs: usedCpu, rssMiB, bytes: files.reduce((sum, f) => sum + statSync(f).size, 0), objects: files.length };
   }
   const yaml = render(app);
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const usedCpu = cpuMs();
   const count = (yaml.match(/^kind: /gm) ?? []).length;
-  return { ms, rssMiB: process.resourceUsage().maxRSS / 1024, bytes: yaml.length, objects: count };
+  return { ms, cpuMs: usedCpu, rssMiB: process.resourceUsage().maxRSS / 1024, bytes: yaml.length, objects: count };
 }
 
 function filesUnder(dir: string): string[] {
@@ -164,14 +174,18 @@ if (process.argv.includes('--child')) {
     }
     return best!;
   };
-  const ms = (f: Figure | string) => typeof f === 'string' ? f : f.ms.toFixed(0);
+  const ms = (f: Figure | string) => typeof f === 'string' ? f : `${f.ms.toFixed(0)} (${f.cpuMs.toFixed(0)})`;
   const rss = (f: Figure | string) => typeof f === 'string' ? '-' : f.rssMiB.toFixed(0);
+  const ratio = (a: Figure | string, b: Figure | string) => typeof a === 'string' || typeof b === 'string'
+    ? '-'
+    : `${(a.ms / b.ms).toFixed(2)}x (${(a.cpuMs / b.cpuMs).toFixed(2)}x)`;
 
   try {
     console.log(`node ${process.version}, ${runs} run(s) per figure, best kept, ${files ? 'app.synth() to files (FOLDER_PER_CHART_FILE_PER_RESOURCE)' : 'YAML rendered in memory'}`);
+    console.log('Times: wall ms (CPU ms of the process). Ratios: wall (CPU).');
     console.log('| environments | objects | fleet ms | floor ms | fleet / floor | chart-per-env ms | chart-per-env / fleet | fleet peak RSS MiB | floor peak RSS MiB | chart-per-env peak RSS MiB |');
     console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-    const fleetMs = new Map<number, number>();
+    const fleetFigures = new Map<number, Figure>();
     for (const n of sizes) {
       const file = join(work, `objects-${n}.json`);
       node(['--mode', 'objects', '--n', String(n), '--file', file]);
@@ -188,12 +202,12 @@ if (process.argv.includes('--child')) {
           throw new Error(`not the same YAML: fleet ${fleet.objects} objects / ${fleet.bytes} bytes, other ${other.objects} / ${other.bytes}`);
         }
       }
-      fleetMs.set(n, fleet.ms);
-      const perEnvRatio = typeof perEnv === 'string' ? '-' : `${(perEnv.ms / fleet.ms).toFixed(2)}x`;
-      console.log(`| ${n.toLocaleString('en')} | ${fleet.objects.toLocaleString('en')} | ${ms(fleet)} | ${ms(floor)} | ${(fleet.ms / floor.ms).toFixed(2)}x | ${ms(perEnv)} | ${perEnvRatio} | ${rss(fleet)} | ${rss(floor)} | ${rss(perEnv)} |`);
+      fleetFigures.set(n, fleet);
+      const row = [n.toLocaleString('en'), fleet.objects.toLocaleString('en'), ms(fleet), ms(floor), ratio(fleet, floor), ms(perEnv), ratio(perEnv, fleet), rss(fleet), rss(floor), rss(perEnv)];
+      console.log(`| ${row.join(' | ')} |`);
     }
-    const [k1, k10] = [fleetMs.get(1000), fleetMs.get(10000)];
-    if (k1 !== undefined && k10 !== undefined) console.log(`\nfleet: 10,000 environments took ${(k10 / k1).toFixed(1)}x the time of 1,000`);
+    const [k1, k10] = [fleetFigures.get(1000), fleetFigures.get(10000)];
+    if (k1 && k10) console.log(`\nfleet: 10,000 environments took ${ratio(k10, k1)} the time of 1,000`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -1,4 +1,4 @@
-import { Chart, JsonPatch } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { GoRemoteValidationError } from './errors';
@@ -386,7 +386,7 @@ export class GoRemoteFleet extends Construct {
   /** The environments, in the order of `developers`. */
   public readonly environments: GoRemoteEnvironment[] = [];
   /** The Namespaces the fleet owns, in order of creation. */
-  public readonly namespaces: k8s.KubeNamespace[] = [];
+  public readonly namespaces: ApiObject[] = [];
 
   constructor(scope: Construct, id: string, props: GoRemoteFleetProps) {
     super(scope, id);
@@ -463,7 +463,7 @@ export class GoRemoteFleet extends Construct {
     const environmentsOf = new Map<string, number>();
     for (const p of placements) environmentsOf.set(p.namespace, (environmentsOf.get(p.namespace) ?? 0) + 1);
     if (!perDeveloper && !environmentsOf.has(props.namespace)) environmentsOf.set(props.namespace, 0);
-    const namespaceObjects = new Map<string, k8s.KubeNamespace>();
+    const namespaceObjects = new Map<string, ApiObject>();
     const removeNamespaceField = Chart.of(this).namespace !== undefined;
     for (const [ns, count] of environmentsOf) {
       const objects = this.createNamespace(new Construct(namespaceScope, ns), ns, count, props, quota, container);
@@ -511,12 +511,12 @@ export class GoRemoteFleet extends Construct {
   private createNamespace(
     scope: Construct, ns: string, environments: number, props: GoRemoteFleetProps,
     quota: typeof DEFAULT_QUOTA, container: typeof DEFAULT_CONTAINER,
-  ): k8s.KubeNamespace {
+  ): ApiObject {
     const labels = {
       'app.kubernetes.io/managed-by': 'cdk8s-go-remote',
       'go-remote.cdk8s.io/fleet': props.namespace,
     };
-    const namespace = new k8s.KubeNamespace(scope, 'Namespace', {
+    const namespace = emit(scope, 'Namespace', k8s.KubeNamespace.manifest({
       metadata: {
         name: ns,
         // On OpenShift the fleet's Pod Security labels are the namespace's, not the SCC-based synchronisation's.
@@ -524,10 +524,10 @@ export class GoRemoteFleet extends Construct {
         // Deleting a namespace deletes every workspace in it: keep it when it leaves Git, as the workspaces are.
         annotations: { ...WORKSPACE_PROTECTION_ANNOTATIONS },
       },
-    });
+    }));
     const meta = (name: string) => ({ name, namespace: ns, labels });
     const q = (value: string) => k8s.Quantity.fromString(scaleQuantity(value, environments));
-    new k8s.KubeResourceQuota(scope, 'ResourceQuota', {
+    emit(scope, 'ResourceQuota', k8s.KubeResourceQuota.manifest({
       metadata: meta(`${ns}-quota`),
       spec: {
         hard: {
@@ -540,8 +540,8 @@ export class GoRemoteFleet extends Construct {
           'pods': k8s.Quantity.fromNumber(quota.pods * environments),
         },
       },
-    });
-    new k8s.KubeLimitRange(scope, 'LimitRange', {
+    }));
+    emit(scope, 'LimitRange', k8s.KubeLimitRange.manifest({
       metadata: meta(`${ns}-limits`),
       spec: {
         limits: [{
@@ -550,18 +550,18 @@ export class GoRemoteFleet extends Construct {
           defaultRequest: { cpu: k8s.Quantity.fromString(container.cpuRequest), memory: k8s.Quantity.fromString(container.memoryRequest) },
         }],
       },
-    });
-    new k8s.KubeNetworkPolicy(scope, 'DefaultDeny', {
+    }));
+    emit(scope, 'DefaultDeny', k8s.KubeNetworkPolicy.manifest({
       metadata: meta(`${ns}-default-deny`),
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
-    });
+    }));
     const egress: k8s.NetworkPolicyEgressRule[] = props.egressCidrs === undefined
       ? [{}]
       : [
         { ports: DNS_PORTS.flatMap(port => ['UDP', 'TCP'].map(protocol => ({ protocol, port: k8s.IntOrString.fromNumber(port) }))) },
         ...(props.egressCidrs.length > 0 ? [{ to: props.egressCidrs.map(cidr => ({ ipBlock: { cidr } })) }] : []),
       ];
-    new k8s.KubeNetworkPolicy(scope, 'AllowSshAndEgress', {
+    emit(scope, 'AllowSshAndEgress', k8s.KubeNetworkPolicy.manifest({
       metadata: meta(`${ns}-allow-ssh-and-egress`),
       spec: {
         podSelector: { matchLabels: POD_SELECTOR },
@@ -572,7 +572,7 @@ export class GoRemoteFleet extends Construct {
         }],
         egress,
       },
-    });
+    }));
     return namespace;
   }
 
@@ -588,6 +588,15 @@ export class GoRemoteFleet extends Construct {
       platform: this.platform,
     };
   }
+}
+
+/**
+ * Emits a manifest built by a typed L1 class (`k8s.KubeX.manifest(...)`, which type-checks the props and converts
+ * them to JSON once) as a plain ApiObject. The same object declared as `new k8s.KubeX(...)` would be converted
+ * again at every synthesis, which costs more than the fleet's small objects themselves (bench/fleet.ts).
+ */
+function emit(scope: Construct, id: string, manifest: any): ApiObject {
+  return new ApiObject(scope, id, manifest);
 }
 
 /** The object without its undefined values, so that spreading it does not hide a default. */
