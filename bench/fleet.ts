@@ -30,12 +30,13 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { ApiObject, App, AppProps, Chart, Yaml, YamlOutputType } from 'cdk8s';
-import { Developer, FleetEnvironmentOptions, GoRemoteFleet } from '../src/fleet';
+import { EnvironmentOptions } from '../src';
+import { Developer, GoRemoteFleet } from '../src/fleet';
 import { GitOps } from '../src/gitops';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICUbZ+ogzart4VhTD/Pt2WqN7wHdh983iNOTeOFH/NtA alice@laptop';
 
-const DEFAULTS: FleetEnvironmentOptions = {
+const DEFAULTS: EnvironmentOptions = {
   git: { url: 'https://github.com/acme/service.git', ref: 'main' },
   programs: [
     { name: 'delve', command: 'dlv debug --headless --listen=:2345 --api-version=2 --accept-multiclient', port: 2345 },

@@ -2,15 +2,11 @@ import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { GoRemoteValidationError } from './errors';
-import { GitRepository } from './git-repository';
-import {
-  EnvironmentResources, EnvironmentVolume, GoRemoteEnvironment, GoRemoteEnvironmentProps, ImagePullPolicy, ServiceType,
-} from './go-remote-environment';
-import { NodeAccess } from './node-access';
+import { EnvironmentOptions, GoRemoteEnvironment, GoRemoteEnvironmentProps, ServiceType } from './go-remote-environment';
 import { Platform } from './platform';
-import { Program, SSH_PORT } from './program';
+import { SSH_PORT } from './program';
 import { Problems, checkCidr, checkDns1035Label, checkDnsLabel, checkQuantity } from './validation';
-import { DEFAULT_WORKSPACE_SIZE, WORKSPACE_PROTECTION_ANNOTATIONS, WorkspaceOptions } from './workspace';
+import { DEFAULT_WORKSPACE_SIZE, WORKSPACE_PROTECTION_ANNOTATIONS } from './workspace';
 
 /**
  * How a fleet places its environments in namespaces.
@@ -30,123 +26,9 @@ export enum NamespaceMode {
 }
 
 /**
- * The props of a `GoRemoteEnvironment` that a fleet shares between its developers (`defaults`) and that a
- * developer may override (`Developer`). An override replaces the shared value as a whole: a developer's
- * `programs`, `env` or `resources` are not merged with the shared ones.
- *
- * Each `@default` below is what an environment gets when neither the developer nor the fleet's `defaults`
- * set the prop: the `GoRemoteEnvironment` default.
- */
-export interface FleetEnvironmentOptions {
-  /**
-   * The development image (see docs/image-contract.md).
-   * @default DEFAULT_IMAGE
-   */
-  readonly image?: string;
-
-  /**
-   * When to pull the image.
-   * @default ImagePullPolicy.IF_NOT_PRESENT
-   */
-  readonly imagePullPolicy?: ImagePullPolicy;
-
-  /**
-   * The project's git repository, cloned once into the workspace.
-   * @default - no clone
-   */
-  readonly git?: GitRepository;
-
-  /**
-   * Programs supervisord runs beside sshd.
-   * @default - sshd only
-   */
-  readonly programs?: Program[];
-
-  /**
-   * How much of the worker node the environment may touch. Any access other than `NodeAccess.none()` makes
-   * the environment's namespace Pod Security level `privileged`.
-   * @default NodeAccess.none()
-   */
-  readonly nodeAccess?: NodeAccess;
-
-  /**
-   * CPU and memory. Each value must fit in the fleet's quota per environment (`quota`).
-   * @default - requests 500m CPU and 1Gi memory, limits 2 CPU and 4Gi memory
-   */
-  readonly resources?: EnvironmentResources;
-
-  /**
-   * How the Service is reached.
-   * @default ServiceType.LOAD_BALANCER
-   */
-  readonly serviceType?: ServiceType;
-
-  /**
-   * Client CIDRs the load balancer admits (`loadBalancerSourceRanges`). Only with `ServiceType.LOAD_BALANCER`.
-   * @default - the fleet's `sshSourceCidrs` when set, else any address
-   */
-  readonly sourceRanges?: string[];
-
-  /**
-   * The persistent workspace volume. Its size must fit in the fleet's storage quota per environment.
-   * @default - a 10Gi ReadWriteOnce PersistentVolumeClaim of the default StorageClass
-   */
-  readonly workspace?: WorkspaceOptions;
-
-  /**
-   * Environment variables for the container, its programs and SSH login shells.
-   * @default - none beyond the Go variables the environment sets
-   */
-  readonly env?: { [name: string]: string };
-
-  /**
-   * Extra volumes for the development container.
-   * @default - none
-   */
-  readonly volumes?: EnvironmentVolume[];
-
-  /**
-   * Node labels the pod must match.
-   * @default - any node
-   */
-  readonly nodeSelector?: { [key: string]: string };
-
-  /**
-   * A node to pin the pod to, bypassing the scheduler.
-   * @default - scheduled
-   */
-  readonly nodeName?: string;
-
-  /**
-   * Tolerations, for nodes with taints.
-   * @default - none
-   */
-  readonly tolerations?: k8s.Toleration[];
-
-  /**
-   * Affinity rules.
-   * @default - none
-   */
-  readonly affinity?: k8s.Affinity;
-
-  /**
-   * The name of an existing Secret holding SSH host keys, in the environment's namespace. Usually set per
-   * developer: a shared value gives every environment the same host identity.
-   * @default - keys generated once on first start and kept on the workspace volume
-   */
-  readonly hostKeysSecret?: string;
-
-  /**
-   * Whether the ServiceAccount token is mounted.
-   * @default false
-   */
-  readonly serviceAccountToken?: boolean;
-}
-
-/**
  * One developer of a fleet: who logs in, and what differs from the fleet's `defaults`.
  */
-export interface Developer extends FleetEnvironmentOptions {
+export interface Developer extends EnvironmentOptions {
   /**
    * The developer's name: the name of every object of their environment (`<name>`, `<name>-config`,
    * `<name>-workspace`) and, with `NamespaceMode.PER_DEVELOPER`, the suffix of their namespace. A DNS-1035
@@ -268,7 +150,7 @@ export interface GoRemoteFleetProps {
    * What every environment gets unless its developer overrides it.
    * @default - the GoRemoteEnvironment defaults
    */
-  readonly defaults?: FleetEnvironmentOptions;
+  readonly defaults?: EnvironmentOptions;
 
   /**
    * The ResourceQuota, per environment.
@@ -327,10 +209,10 @@ const DEFAULT_CONTAINER = { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '1
 const ENVIRONMENT_RESOURCES = { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '1Gi', memoryLimit: '4Gi' };
 
 /**
- * Every key of FleetEnvironmentOptions, which a developer may override. Typed so that the build fails when
+ * Every key of EnvironmentOptions, which a developer may override. Typed so that the build fails when
  * GoRemoteEnvironmentProps gains a prop that the fleet neither passes through nor sets itself.
  */
-const OPTION_KEY_SET: Record<keyof FleetEnvironmentOptions | Exclude<keyof GoRemoteEnvironmentProps, FleetSetProp>, true> = {
+const OPTION_KEY_SET: Record<keyof EnvironmentOptions | Exclude<keyof GoRemoteEnvironmentProps, FleetSetProp>, true> = {
   image: true,
   imagePullPolicy: true,
   git: true,
@@ -351,13 +233,13 @@ const OPTION_KEY_SET: Record<keyof FleetEnvironmentOptions | Exclude<keyof GoRem
 };
 /** GoRemoteEnvironmentProps the fleet sets itself. */
 type FleetSetProp = 'authorizedKeys' | 'name' | 'namespace' | 'platform';
-const OPTION_KEYS = Object.keys(OPTION_KEY_SET) as (keyof FleetEnvironmentOptions)[];
+const OPTION_KEYS = Object.keys(OPTION_KEY_SET) as (keyof EnvironmentOptions)[];
 
 interface Placement {
   readonly developer: Developer;
   readonly index: number;
   readonly namespace: string;
-  readonly options: FleetEnvironmentOptions;
+  readonly options: EnvironmentOptions;
 }
 
 /**
@@ -607,7 +489,7 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 }
 
 /** The fleet's defaults with a developer's overrides on top (each override replaces the value as a whole). */
-function mergeOptions(defaults: FleetEnvironmentOptions, developer: FleetEnvironmentOptions): FleetEnvironmentOptions {
+function mergeOptions(defaults: EnvironmentOptions, developer: EnvironmentOptions): EnvironmentOptions {
   const out: any = {};
   for (const key of OPTION_KEYS) {
     const value = developer[key] !== undefined ? developer[key] : defaults[key];
@@ -620,7 +502,7 @@ function mergeOptions(defaults: FleetEnvironmentOptions, developer: FleetEnviron
  * Rewrites an environment's problem ("'programs[1].port' is ...") to name the fleet prop it came from:
  * `developers[i].<prop>` when the developer set it, `defaults.<prop>` when the fleet's defaults did.
  */
-function locateProblem(problem: string, p: Placement, defaults: FleetEnvironmentOptions): string {
+function locateProblem(problem: string, p: Placement, defaults: EnvironmentOptions): string {
   const m = /^'([A-Za-z]+)([^']*)'(.*)$/s.exec(problem);
   const suffix = ` (developer "${p.developer.name}")`;
   if (!m) return `developers[${p.index}]: ${problem}`;
@@ -660,9 +542,9 @@ type Report = (prop: string, value: unknown, expected: string) => void;
  * the environment's own default on the quota prop that is too small.
  */
 function checkFitsQuota(
-  report: Report, at: string, developer: FleetEnvironmentOptions, options: FleetEnvironmentOptions, quota: typeof DEFAULT_QUOTA,
+  report: Report, at: string, developer: EnvironmentOptions, options: EnvironmentOptions, quota: typeof DEFAULT_QUOTA,
 ): void {
-  const owner = (prop: keyof FleetEnvironmentOptions) => developer[prop] !== undefined ? at : 'defaults';
+  const owner = (prop: keyof EnvironmentOptions) => developer[prop] !== undefined ? at : 'defaults';
   const check = (prop: string, value: string | undefined, fallback: string, quotaProp: string, quotaValue: string) => {
     const limit = quantityValue(quotaValue);
     const v = quantityValue(value ?? fallback);

@@ -86,30 +86,10 @@ export interface EnvironmentVolume {
 }
 
 /**
- * Properties of a `GoRemoteEnvironment`.
+ * What an environment may be given beyond who logs in, its name, namespace and platform: the options a
+ * `GoRemoteFleet` shares between developers and lets each developer override.
  */
-export interface GoRemoteEnvironmentProps {
-  /**
-   * OpenSSH public keys allowed to log in (the lines of `~/.ssh/id_ed25519.pub` and the like).
-   * Login is key-only. Changing the list restarts the pod.
-   */
-  readonly authorizedKeys: string[];
-
-  /**
-   * The base name of every object the environment creates (`<name>`, `<name>-config`, `<name>-workspace`).
-   * A DNS-1035 label of at most 40 characters.
-   *
-   * @default - derived from the construct path, unique in the app (`Names.toDnsLabel`)
-   */
-  readonly name?: string;
-
-  /**
-   * The namespace of every namespaced object.
-   *
-   * @default - the chart's namespace; none when the chart has none
-   */
-  readonly namespace?: string;
-
+export interface EnvironmentOptions {
   /**
    * The development image. It must follow the image contract (docs/image-contract.md); the simplest way is
    * to build `FROM` the default image.
@@ -117,111 +97,89 @@ export interface GoRemoteEnvironmentProps {
    * @default DEFAULT_IMAGE
    */
   readonly image?: string;
-
   /**
    * When to pull the image.
    * @default ImagePullPolicy.IF_NOT_PRESENT
    */
   readonly imagePullPolicy?: ImagePullPolicy;
-
   /**
    * The project's git repository, cloned once into `$GOPATH/src/<host>/<org>/<repo>` by an init container.
    *
    * @default - no clone
    */
   readonly git?: GitRepository;
-
   /**
    * Programs supervisord runs beside sshd.
    *
    * @default - sshd only
    */
   readonly programs?: Program[];
-
-  /**
-   * The kind of cluster.
-   *
-   * @default Platform.KUBERNETES
-   */
-  readonly platform?: Platform;
-
   /**
    * How much of the worker node the environment may touch.
    *
    * @default NodeAccess.none()
    */
   readonly nodeAccess?: NodeAccess;
-
   /**
    * CPU and memory.
    *
    * @default - requests 500m CPU and 1Gi memory, limits 2 CPU and 4Gi memory
    */
   readonly resources?: EnvironmentResources;
-
   /**
    * How the Service is reached.
    *
    * @default ServiceType.LOAD_BALANCER
    */
   readonly serviceType?: ServiceType;
-
   /**
    * Client CIDRs the load balancer admits (`loadBalancerSourceRanges`). Only with `ServiceType.LOAD_BALANCER`.
    *
    * @default - any address the load balancer accepts (SSH still requires a declared key)
    */
   readonly sourceRanges?: string[];
-
   /**
    * The persistent workspace volume.
    *
    * @default - a 10Gi ReadWriteOnce PersistentVolumeClaim of the default StorageClass
    */
   readonly workspace?: WorkspaceOptions;
-
   /**
    * Environment variables for the container, its programs and SSH login shells.
    *
    * @default - none beyond the Go variables the environment sets
    */
   readonly env?: { [name: string]: string };
-
   /**
    * Extra volumes for the development container.
    *
    * @default - none
    */
   readonly volumes?: EnvironmentVolume[];
-
   /**
    * Node labels the pod must match (`nodeSelector`).
    *
    * @default - any node
    */
   readonly nodeSelector?: { [key: string]: string };
-
   /**
    * A node to pin the pod to (`nodeName`), bypassing the scheduler.
    *
    * @default - scheduled
    */
   readonly nodeName?: string;
-
   /**
    * Tolerations, for nodes with taints.
    *
    * @default - none
    */
   readonly tolerations?: k8s.Toleration[];
-
   /**
    * Affinity rules.
    *
    * @default - none
    */
   readonly affinity?: k8s.Affinity;
-
   /**
    * The name of an existing Secret holding SSH host keys (`ssh_host_ed25519_key`, and optionally
    * `ssh_host_ecdsa_key` and `ssh_host_rsa_key`), for a host identity managed outside the cluster (Sealed
@@ -230,7 +188,6 @@ export interface GoRemoteEnvironmentProps {
    * @default - keys generated once on first start and kept on the workspace volume
    */
   readonly hostKeysSecret?: string;
-
   /**
    * Whether the ServiceAccount token is mounted, so that `kubectl` in the environment acts as the
    * environment's ServiceAccount (with exactly the permissions of its Role).
@@ -238,6 +195,36 @@ export interface GoRemoteEnvironmentProps {
    * @default false
    */
   readonly serviceAccountToken?: boolean;
+}
+
+/**
+ * Properties of a `GoRemoteEnvironment`.
+ */
+export interface GoRemoteEnvironmentProps extends EnvironmentOptions {
+  /**
+   * OpenSSH public keys allowed to log in (the lines of `~/.ssh/id_ed25519.pub` and the like).
+   * Login is key-only. Changing the list restarts the pod.
+   */
+  readonly authorizedKeys: string[];
+  /**
+   * The base name of every object the environment creates (`<name>`, `<name>-config`, `<name>-workspace`).
+   * A DNS-1035 label of at most 40 characters.
+   *
+   * @default - derived from the construct path, unique in the app (`Names.toDnsLabel`)
+   */
+  readonly name?: string;
+  /**
+   * The namespace of every namespaced object.
+   *
+   * @default - the chart's namespace; none when the chart has none
+   */
+  readonly namespace?: string;
+  /**
+   * The kind of cluster.
+   *
+   * @default Platform.KUBERNETES
+   */
+  readonly platform?: Platform;
 }
 
 /** Variables the environment sets itself; `env` may not override them. */

@@ -269,7 +269,7 @@ describe('GoRemoteFleet', () => {
     });
 
     test('GIVEN every environment prop as a developer\'s override THEN the environment is exactly what GoRemoteEnvironment builds from them', () => {
-      // (The build also fails when GoRemoteEnvironmentProps gains a prop that FleetEnvironmentOptions lacks.)
+      // (The build also fails when GoRemoteEnvironmentProps gains a prop that EnvironmentOptions lacks.)
       const { name, ...accepted } = ACCEPTED_INPUTS['every-prop'];
       const every = { ...accepted, nodeName: 'worker-1.example.com', nodeAccess: NodeAccess.none().withCapabilities('SYS_PTRACE') };
       const kinds = new Set(['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'PersistentVolumeClaim', 'Deployment', 'Service']);
@@ -281,7 +281,7 @@ describe('GoRemoteFleet', () => {
       const app = Testing.app();
       const chart = new Chart(app, 'standalone');
       new GoRemoteEnvironment(chart, 'env', { authorizedKeys: [KEY], ...every, name, namespace: 'team-a' });
-      expect(Object.keys(every)).toHaveLength(17); // every FleetEnvironmentOptions prop
+      expect(Object.keys(every)).toHaveLength(17); // every EnvironmentOptions prop
       expect(fromFleet).toEqual(Testing.synth(chart));
     });
 
