@@ -59,6 +59,9 @@ func runTests(m *testing.M) int {
 	if testCluster, err = newCluster(cp.config); err == nil {
 		err = testCluster.installOpenShiftBaseline(testCtx, *openshiftDir)
 	}
+	if err == nil {
+		err = testCluster.installCRDs(testCtx, *crdFiles)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "preparing the cluster:", err)
 		return 1

@@ -85,6 +85,11 @@ func (c *cluster) run(ctx context.Context, s scenario, manager string) (problems
 				report(obj, "%v", err)
 			}
 		}
+		if isResourceQuota(obj) { // quota admission refuses the namespace's objects until the quota has a status
+			if _, err := c.waitQuotaStatus(ctx, obj.GetNamespace(), obj.GetName()); err != nil {
+				report(obj, "%v", err)
+			}
+		}
 	}
 
 	// GitOps tools re-apply constantly: the same manifests again must change nothing. The server rewrites

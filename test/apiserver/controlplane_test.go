@@ -24,7 +24,8 @@ import (
 )
 
 // controlPlane is an etcd and a kube-apiserver that listen on 127.0.0.1 only and keep their state in a
-// temporary directory. Nothing else of a cluster runs: no controllers, no scheduler, no kubelet.
+// temporary directory, and a kube-controller-manager running the resource-quota controller only (controllers_test.go).
+// Nothing else of a cluster runs: no other controller, no scheduler, no kubelet.
 type controlPlane struct {
 	dir    string
 	procs  []*process
@@ -143,6 +144,9 @@ func startControlPlane(ctx context.Context, binDir string) (_ *controlPlane, err
 		return nil, exited
 	} else if err != nil {
 		return nil, fmt.Errorf("kube-apiserver did not become ready: %w (last answer: %v)\n%s", err, lastErr, apiserver.tail())
+	}
+	if err := cp.startControllerManager(binDir, host, servingCert, token); err != nil {
+		return nil, err
 	}
 	return cp, nil
 }

@@ -9,6 +9,7 @@ import { Testing } from 'cdk8s';
 import { stringify } from 'yaml';
 import { GoRemoteEnvironment } from '../../src';
 import { exampleCharts, scenarioCharts } from '../scenarios';
+import { deliveryCharts } from './delivery';
 
 interface Access {
   user: string;
@@ -48,7 +49,7 @@ export function expectedAccess(env: GoRemoteEnvironment): Access[] {
 export function writeScenarios(out: string): string[] {
   rmSync(out, { recursive: true, force: true });
   const app = Testing.app();
-  const charts = { ...exampleCharts(app), ...scenarioCharts(app) };
+  const charts = { ...exampleCharts(app), ...scenarioCharts(app), ...deliveryCharts(app) };
   for (const [name, chart] of Object.entries(charts)) {
     const dir = join(out, name);
     mkdirSync(dir, { recursive: true });
