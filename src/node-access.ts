@@ -55,13 +55,57 @@ export interface NodeAccessSettings {
 
 const CAPABILITY = /^[A-Z][A-Z_]*$/;
 
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+/**
+ * A container runtime whose CRI socket an environment can mount, with the socket's path on the node.
+ *
+ * The socket is root on the node: whoever can talk to it can start a privileged container there.
+ * @see https://kubernetes.io/docs/setup/production-environment/container-runtimes/
+ */
+export class ContainerRuntime {
+  /** CRI-O (OpenShift, and Kubernetes distributions that use CRI-O): `/var/run/crio/crio.sock`. */
+  public static readonly CRIO = new ContainerRuntime('cri-o', '/var/run/crio/crio.sock');
+  /** containerd (most other Kubernetes distributions): `/run/containerd/containerd.sock`. */
+  public static readonly CONTAINERD = new ContainerRuntime('containerd', '/run/containerd/containerd.sock');
+
+  /** The runtime's name (`cri-o`, `containerd`), used in the profile's name. */
+  public readonly name: string;
+  /** The socket's absolute path on the node, mounted at the same path in the container. */
+  public readonly socketPath: string;
+
+  private constructor(name: string, socketPath: string) {
+    this.name = name;
+    this.socketPath = socketPath;
+  }
+}
+
 /**
  * How much of the worker node the environment may touch. Nothing unless asked for; every grant is
- * scoped to the one environment's ServiceAccount (on OpenShift through its own SCC).
+ * scoped to the one environment's ServiceAccount (on OpenShift through the smallest SCC that admits the
+ * pod: a default one when it suffices, else the environment's own).
  *
- * Profiles compose: `NodeAccess.none().withHostPid().withHostPath({...})`.
+ * The named profiles follow `kubectl debug --profile` (general, netadmin, sysadmin), cut down for an
+ * environment that lives for weeks rather than a debugging session. They compose with each other and with
+ * explicit grants: `NodeAccess.hostProc().withCapabilities('SYS_PTRACE')`.
+ *
+ * | profile | Pod Security level | OpenShift SCC |
+ * | --- | --- | --- |
+ * | `none()` | restricted | restricted-v2 |
+ * | `hostNetwork()` | privileged | hostnetwork-v2 |
+ * | `ptrace()` | privileged | its own |
+ * | `hostProc()` | privileged | its own |
+ * | `containerRuntimeSocket()` | privileged | its own (privileged) |
+ * | `privileged()` | privileged | its own (privileged) |
+ *
+ * @see https://kubernetes.io/docs/tasks/debug/debug-cluster/kubectl-node-debug/
  */
 export class NodeAccess {
+  /** Where `hostProc()` mounts the node's `/proc` in the container. */
+  public static readonly HOST_PROC_MOUNT_PATH = '/host/proc';
+
   /**
    * No node access (the default): a pod that passes the Pod Security Standard `restricted` and OpenShift's
    * `restricted-v2` SCC.
@@ -79,9 +123,62 @@ export class NodeAccess {
   }
 
   /**
-   * A privileged container running as root, the original go-remote's only mode: what operator developers
-   * need to reach a container runtime socket or host namespaces. SSH then logs in `root` (keys only).
-   * Combine with `withHostPid()`, `withHostNetwork()` and `withHostPath()`.
+   * The node's processes, read-only: the node's PID namespace (`hostPID`) and the node's `/proc` mounted
+   * read-only at `/host/proc` (`HOST_PROC_MOUNT_PATH`). Still non-root with every capability dropped, so
+   * `/proc/<pid>/environ`, `fd` and `ns` of other users' processes stay closed, and on SELinux nodes
+   * (OpenShift) the policy hides much of other domains' entries; use `privileged()` for those.
+   * Pod Security level privileged; on OpenShift the environment's own SCC (host PID and a hostPath, nothing else).
+   */
+  public static hostProc(): NodeAccess {
+    return NodeAccess.none().withHostProc();
+  }
+
+  /**
+   * The node's network namespace (`hostNetwork`), like `kubectl debug --profile=netadmin` without its
+   * NET_ADMIN and NET_RAW: sockets, routes and interfaces of the node are visible, and SSH (2222) and
+   * program ports are bound on the node's addresses. Non-root, every capability dropped. Pod Security level
+   * privileged; on OpenShift OpenShift's own `hostnetwork-v2` SCC, granted to the environment's
+   * ServiceAccount by a RoleBinding to `system:openshift:scc:hostnetwork-v2`. Add
+   * `.withCapabilities('NET_ADMIN')` to change the node's network (the environment's own SCC then).
+   */
+  public static hostNetwork(): NodeAccess {
+    return NodeAccess.none().withHostNetwork();
+  }
+
+  /**
+   * `SYS_PTRACE` and nothing else, for debuggers (delve) inside the environment. The pod stays non-root.
+   *
+   * What it changes, honestly: the runtime's default seccomp profile (containerd, CRI-O) allows
+   * `process_vm_readv`, `process_vm_writev`, `kcmp`, `pidfd_getfd` (and `ptrace` before Linux 4.8) only to
+   * containers holding CAP_SYS_PTRACE; the capability itself is effective for root processes only, since
+   * Kubernetes sets no ambient capabilities. `dlv debug`, `dlv exec` and `dlv test` (which start the
+   * program) need no profile at all; `dlv attach` to another process of the same user also depends on the
+   * node's `kernel.yama.ptrace_scope` (0 on RHEL CoreOS and Fedora, 1 on Ubuntu). All programs share the one
+   * container, so no `shareProcessNamespace` is needed. Pod Security level privileged (SYS_PTRACE is not a
+   * baseline capability); on OpenShift the environment's own SCC.
+   */
+  public static ptrace(): NodeAccess {
+    return NodeAccess.none().withPtrace();
+  }
+
+  /**
+   * The container runtime's CRI socket, read-write at its node path (for `crictl`, or an operator that
+   * inspects containers). The socket is root on the node and the profile says so: a privileged container
+   * running as root. It has to be: the socket is `root:root 0660`, and on SELinux nodes (OpenShift) a
+   * confined container (`container_t`) is denied `connectto` on it, which only the unconfined `spc_t` type
+   * a privileged container runs as escapes. Pod Security level privileged; on OpenShift the environment's
+   * own SCC (privileged, any UID, any SELinux type, hostPath) rather than OpenShift's `privileged` SCC,
+   * which would also allow host namespaces and every volume type.
+   */
+  public static containerRuntimeSocket(runtime: ContainerRuntime): NodeAccess {
+    return NodeAccess.none().withContainerRuntimeSocket(runtime);
+  }
+
+  /**
+   * A privileged container running as root, the original go-remote's only mode (`kubectl debug
+   * --profile=sysadmin`): what operator developers need for netlink and `setns` into other pods' network
+   * namespaces. SSH then logs in `root` (keys only). Combine with `withHostPid()`, `withHostNetwork()`,
+   * `withHostPath()` and `withContainerRuntimeSocket()`.
    */
   public static privileged(): NodeAccess {
     return new NodeAccess({
@@ -117,9 +214,37 @@ export class NodeAccess {
     return this.with('host-path', { hostPaths: [...this.settings.hostPaths, mount] });
   }
 
+  /** Shares the node's PID namespace and mounts the node's `/proc` read-only at `/host/proc` (see `hostProc()`). */
+  public withHostProc(): NodeAccess {
+    return this.with('host-proc', {
+      hostPid: true,
+      hostPaths: [...this.settings.hostPaths, { path: '/proc', mountPath: NodeAccess.HOST_PROC_MOUNT_PATH, readOnly: true, type: HostPathType.DIRECTORY }],
+    });
+  }
+
+  /**
+   * Mounts the runtime's CRI socket read-write at its node path, which makes the container privileged and
+   * root (see `containerRuntimeSocket()`).
+   */
+  public withContainerRuntimeSocket(runtime: ContainerRuntime): NodeAccess {
+    return this.with(`${runtime.name}-socket`, {
+      privileged: true,
+      runAsRoot: true,
+      hostPaths: [
+        ...this.settings.hostPaths,
+        { path: runtime.socketPath, mountPath: runtime.socketPath, readOnly: false, type: HostPathType.SOCKET },
+      ],
+    });
+  }
+
+  /** Adds `SYS_PTRACE` (see `ptrace()`). */
+  public withPtrace(): NodeAccess {
+    return this.with('ptrace', { capabilities: unique([...this.settings.capabilities, 'SYS_PTRACE']) });
+  }
+
   /** Adds Linux capabilities to the container, for example `SYS_PTRACE`. */
   public withCapabilities(...capabilities: string[]): NodeAccess {
-    return this.with('capabilities', { capabilities: [...this.settings.capabilities, ...capabilities] });
+    return this.with('capabilities', { capabilities: unique([...this.settings.capabilities, ...capabilities]) });
   }
 
   /** Whether this profile touches the node at all. */
