@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { GoRemoteValidationError } from './errors';
 import { EnvironmentOptions, GoRemoteEnvironment, GoRemoteEnvironmentProps, ServiceType } from './go-remote-environment';
 import { Platform } from './platform';
+import { widestPodSecurityLevel } from './pod-security';
 import { SSH_PORT } from './program';
 import { Problems, checkCidr, checkDns1035Label, checkDnsLabel, checkQuantity } from './validation';
 import { DEFAULT_WORKSPACE_SIZE, WORKSPACE_PROTECTION_ANNOTATIONS } from './workspace';
@@ -19,8 +20,8 @@ export enum NamespaceMode {
   PER_DEVELOPER = 'per-developer',
   /**
    * One namespace, `<namespace>`, shared by every developer of the team. Its quota is the per-environment
-   * quota times the number of developers, and its Pod Security level is `privileged` as soon as one
-   * developer has node access.
+   * quota times the number of developers, and its Pod Security level is the widest its developers' environments
+   * need (`GoRemoteEnvironment.podSecurityLevel`: `privileged` as soon as one has host or capability node access).
    */
   SHARED = 'shared',
 }
@@ -248,8 +249,9 @@ interface Placement {
  * number of Charts), and per namespace the guard rails a shared cluster needs.
  *
  * Objects per namespace `<ns>` (construct path `Namespaces/<ns>/...` → kind, name):
- * - `Namespace` → Namespace `<ns>`, Pod Security Admission `restricted` (or `privileged` when an environment
- *   in it has node access; on OpenShift with the SCC-based label synchronisation off), kept by Argo CD and Flux
+ * - `Namespace` → Namespace `<ns>`, Pod Security Admission at the widest `podSecurityLevel` of the
+ *   environments in it (`restricted` without node access; see docs/guides/operator-development.md; on OpenShift
+ *   with the SCC-based label synchronisation off), kept by Argo CD and Flux
  *   when it leaves Git
  * - `ResourceQuota` → ResourceQuota `<ns>-quota`
  * - `LimitRange` → LimitRange `<ns>-limits`
@@ -382,10 +384,8 @@ export class GoRemoteFleet extends Construct {
     }
 
     // ---- Pod Security Admission, from what each environment resolved ----
-    const privileged = new Set<string>();
-    for (const env of this.environments) if (!env.nodeAccess.isNone) privileged.add(env.namespace!);
     for (const [ns, obj] of namespaceObjects) {
-      const level = privileged.has(ns) ? 'privileged' : 'restricted';
+      const level = widestPodSecurityLevel(this.environments.filter(e => e.namespace === ns).map(e => e.podSecurityLevel));
       for (const mode of PSA_MODES) obj.metadata.addLabel(`pod-security.kubernetes.io/${mode}`, level);
     }
   }

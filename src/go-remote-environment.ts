@@ -8,8 +8,9 @@ import { SecurityContextConstraints } from './imports/openshift-security';
 import { HostPathType, NodeAccess, NodeAccessSettings } from './node-access';
 import { Paths } from './paths';
 import { Platform } from './platform';
+import { PodSecurityLevel, podSecurityLevelOf } from './pod-security';
 import { Program, SSH_PORT, validatePrograms } from './program';
-import { createEnvironmentScc } from './scc';
+import { createEnvironmentScc, defaultSccFor } from './scc';
 import { renderSshdConfig } from './sshd-config';
 import { renderSupervisordConfig } from './supervisord-config';
 import {
@@ -243,7 +244,10 @@ const LABEL_KEY_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
  * Objects (construct id → kind, name):
  * - `ServiceAccount` → ServiceAccount `<name>`
  * - `Role`, `RoleBinding` → Role and RoleBinding `<name>` (the ServiceAccount's only permissions)
- * - `Scc` → SecurityContextConstraints `go-remote-<namespace>-<name>` (OpenShift with node access only)
+ * - `Scc` → SecurityContextConstraints `go-remote-<namespace>-<name>` (OpenShift, when no default SCC in
+ *   the library's table admits the pod)
+ * - `SccRoleBinding` → RoleBinding `<name>-scc-<scc>` to ClusterRole `system:openshift:scc:<scc>` (OpenShift,
+ *   when a default SCC other than restricted-v2 admits the pod, such as hostnetwork-v2)
  * - `Config` → ConfigMap `<name>-config` (`supervisord.conf`, `sshd_config`, `authorized_keys`)
  * - `Workspace` → PersistentVolumeClaim `<name>-workspace`, protected from GitOps pruning
  * - `Deployment` → Deployment `<name>` (one replica, `Recreate`)
@@ -268,12 +272,19 @@ export class GoRemoteEnvironment extends Construct {
   public readonly programs: Program[];
   /** The OpenShift SCC the pod needs (`openshift.io/required-scc`), on OpenShift. */
   public readonly requiredScc?: string;
+  /**
+   * The Pod Security Standards level the pod passes, and so the least a namespace's Pod Security Admission
+   * `enforce` label may allow (see docs/guides/operator-development.md): restricted without node access.
+   */
+  public readonly podSecurityLevel: PodSecurityLevel;
 
   public readonly serviceAccount: k8s.KubeServiceAccount;
   public readonly role: k8s.KubeRole;
   public readonly roleBinding: k8s.KubeRoleBinding;
   /** The environment's own SCC (OpenShift with node access only). */
   public readonly scc?: SecurityContextConstraints;
+  /** The RoleBinding granting a default OpenShift SCC to the ServiceAccount (such as hostnetwork-v2), when one suffices. */
+  public readonly sccRoleBinding?: k8s.KubeRoleBinding;
   public readonly configMap: k8s.KubeConfigMap;
   public readonly workspace: k8s.KubePersistentVolumeClaim;
   public readonly deployment: k8s.KubeDeployment;
@@ -307,7 +318,10 @@ export class GoRemoteEnvironment extends Construct {
     this.checkoutPath = git?.checkout;
     validateWorkspace(problems, 'workspace', props.workspace ?? {});
     this.validateContainerProps(problems, props);
-    const openShiftScc = this.platform === Platform.OPENSHIFT && !this.nodeAccess.isNone;
+    this.podSecurityLevel = podSecurityLevelOf(access,
+      (props.volumes ?? []).flatMap(v => Object.keys(v.volume ?? {}).filter(k => k !== 'name')));
+    const defaultScc = this.platform === Platform.OPENSHIFT ? defaultSccFor(access) : undefined;
+    const openShiftScc = this.platform === Platform.OPENSHIFT && defaultScc === undefined;
     if (openShiftScc && this.namespace === undefined) {
       problems.add('namespace', this.namespace, 'expected a namespace: node access on OpenShift gets its own cluster-scoped SCC, named after the namespace');
     }
@@ -335,8 +349,15 @@ export class GoRemoteEnvironment extends Construct {
     if (openShiftScc) {
       this.scc = createEnvironmentScc(this, 'Scc', { name: `go-remote-${ns}-${name}`, labels, access });
       this.requiredScc = this.scc.name;
-    } else if (this.platform === Platform.OPENSHIFT) {
-      this.requiredScc = 'restricted-v2';
+    } else if (defaultScc) {
+      this.requiredScc = defaultScc.name;
+      if (!defaultScc.grantedToAllAuthenticated) {
+        this.sccRoleBinding = new k8s.KubeRoleBinding(this, 'SccRoleBinding', {
+          metadata: meta(`${name}-scc-${defaultScc.name}`),
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `system:openshift:scc:${defaultScc.name}` },
+          subjects: [{ kind: 'ServiceAccount', name: this.serviceAccount.name, namespace: ns }],
+        });
+      }
     }
 
     this.role = new k8s.KubeRole(this, 'Role', {

@@ -6,6 +6,7 @@ export * from './git-repository';
 export * from './gitops';
 export * from './node-access';
 export * from './platform';
+export { PodSecurityLevel } from './pod-security';
 export * from './program';
 export * from './workspace';
 export * as openshift from './imports/openshift-security';

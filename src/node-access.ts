@@ -148,12 +148,14 @@ export class NodeAccess {
   /**
    * `SYS_PTRACE` and nothing else, for debuggers (delve) inside the environment. The pod stays non-root.
    *
-   * What it changes, honestly: the runtime's default seccomp profile (containerd, CRI-O) allows
-   * `process_vm_readv`, `process_vm_writev`, `kcmp`, `pidfd_getfd` (and `ptrace` before Linux 4.8) only to
-   * containers holding CAP_SYS_PTRACE; the capability itself is effective for root processes only, since
-   * Kubernetes sets no ambient capabilities. `dlv debug`, `dlv exec` and `dlv test` (which start the
-   * program) need no profile at all; `dlv attach` to another process of the same user also depends on the
-   * node's `kernel.yama.ptrace_scope` (0 on RHEL CoreOS and Fedora, 1 on Ubuntu). All programs share the one
+   * What it changes, honestly: Kubernetes sets no ambient capabilities, so the capability itself is
+   * effective in root processes only. For the non-root user it changes the runtime's RuntimeDefault seccomp
+   * profile, which grants `kcmp`, `pidfd_getfd` and `process_madvise` only to containers holding
+   * CAP_SYS_PTRACE, and, in older containerd releases, also `ptrace`, `process_vm_readv` and
+   * `process_vm_writev`, which delve uses (current Docker-derived profiles allow those three to every
+   * container on Linux 4.8 and later). `dlv attach` to another process of the same user also depends on the
+   * node's `kernel.yama.ptrace_scope` (0 on RHEL CoreOS and Fedora; 1, Ubuntu's default, allows descendants
+   * only, such as the programs `dlv debug`, `dlv exec` and `dlv test` start). All programs share the one
    * container, so no `shareProcessNamespace` is needed. Pod Security level privileged (SYS_PTRACE is not a
    * baseline capability); on OpenShift the environment's own SCC.
    */

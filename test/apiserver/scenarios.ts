@@ -43,6 +43,15 @@ export function expectedAccess(env: GoRemoteEnvironment): Access[] {
       { user, namespace: ns, verb: 'use', group: 'security.openshift.io', resource: 'securitycontextconstraints', name: 'anyuid', allowed: false },
     );
   }
+  if (env.sccRoleBinding && env.requiredScc) {
+    // A default SCC (such as hostnetwork-v2) through its ClusterRole system:openshift:scc:<name>, bound in the
+    // environment's namespace only, to its ServiceAccount only, for that SCC only.
+    access.push(
+      { user, namespace: ns, verb: 'use', group: 'security.openshift.io', resource: 'securitycontextconstraints', name: env.requiredScc, allowed: true },
+      { user, namespace: 'default', verb: 'use', group: 'security.openshift.io', resource: 'securitycontextconstraints', name: env.requiredScc, allowed: false },
+      { user, namespace: ns, verb: 'use', group: 'security.openshift.io', resource: 'securitycontextconstraints', name: 'hostaccess', allowed: false },
+    );
+  }
   return access;
 }
 
