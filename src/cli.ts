@@ -21,9 +21,13 @@ Reads every *.yaml and *.yml file under <dist-dir> (the output of cdk8s synth) a
 
 Commands:
   ssh-config    an ~/.ssh/config Host stanza for each environment
-  known-hosts   known_hosts lines for each environment (needs --host-key, --host-ca or --from-cluster)
+  known-hosts   known_hosts lines for each environment (from --host-key, --host-ca, --from-cluster, or the
+                host CA the environment declares: hostCertificateAuthority)
   launch-json   a .vscode/launch.json attaching to delve in each environment that runs it
   ports         a markdown table of each environment's ports
+  host-certificate
+                the ssh-keygen command that signs each environment's host keys with your host CA, with the
+                principals its clients check (the Host alias, then the Service's DNS names)
 
 Options:
   --env <[namespace/]name>    only this environment (needed with --address, --host-key and --host-ca when
@@ -39,6 +43,7 @@ Options:
   --identity-file <path>      the private key to offer (default ~/.ssh/id_ed25519)
   --host-key <key>            a host public key, "<type> <base64>" (repeatable): StrictHostKeyChecking yes
   --host-ca <key>             a host certificate authority's public key: @cert-authority, StrictHostKeyChecking yes
+                              (default: the environment's hostCertificateAuthority)
   --strict                    StrictHostKeyChecking yes (you installed the known_hosts lines yourself)
   --known-hosts-file <path>   UserKnownHostsFile of the stanza (default: ssh's, ~/.ssh/known_hosts)
   --from-cluster              known-hosts: read the host public keys from the running pod (kubectl exec)
@@ -75,6 +80,7 @@ const COMMANDS: { [command: string]: Flag[] } = {
   'known-hosts': ['env', 'host-key', 'host-ca', 'from-cluster'],
   'launch-json': ['env', 'delve-port', 'delve-host', 'local-path'],
   'ports': ['env', ...ROUTE_FLAGS],
+  'host-certificate': ['env'],
 };
 
 /** Flag names for the options of `ClientFiles`, so that errors name what the user typed. */
@@ -151,9 +157,9 @@ async function dispatch(argv: string[], io: CliIo): Promise<void> {
     return;
   }
   const [command, dir, ...extra] = positionals;
-  if (command === undefined) throw new CliError('expected a command: ssh-config, known-hosts, launch-json or ports', 2);
+  if (command === undefined) throw new CliError('expected a command: ssh-config, known-hosts, launch-json, ports or host-certificate', 2);
   const allowed = COMMANDS[command];
-  if (!allowed) throw new CliError(`unknown command ${JSON.stringify(command)}; expected ssh-config, known-hosts, launch-json or ports`, 2);
+  if (!allowed) throw new CliError(`unknown command ${JSON.stringify(command)}; expected ssh-config, known-hosts, launch-json, ports or host-certificate`, 2);
   if (dir === undefined) throw new CliError(`${command}: expected the directory of synthesized manifests (e.g. dist)`, 2);
   if (extra.length) throw new CliError(`${command}: unexpected argument ${JSON.stringify(extra[0])}`, 2);
   for (const flag of Object.keys(values) as Flag[]) {
@@ -181,8 +187,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<void> {
       break;
     }
     case 'known-hosts': {
-      if (!values['host-key'] && !values['host-ca'] && !values['from-cluster']) {
-        throw new CliError('known-hosts: expected --host-key, --host-ca or --from-cluster', 2);
+      if (!values['host-key'] && !values['host-ca'] && !values['from-cluster'] && !environments.some(e => e.hostCertificateAuthority)) {
+        throw new CliError(`known-hosts: expected --host-key, --host-ca or --from-cluster (${environments.map(id).join(', ')} declare${environments.length === 1 ? 's' : ''} no hostCertificateAuthority)`, 2);
       }
       const lines: string[] = [];
       for (const env of environments) {
@@ -204,6 +210,18 @@ async function dispatch(argv: string[], io: CliIo): Promise<void> {
         throw new CliError(`launch-json: no program listens on port ${port} in ${environments.map(id).join(', ')}; declare delve as a program with port ${port}, or pass --delve-port`);
       }
       io.out(ClientFiles.launchJsonOf(configurations));
+      break;
+    }
+    case 'host-certificate': {
+      io.out(environments.map(env => {
+        const files = ClientFiles._render(env, {}, OPTION_FLAGS);
+        return [
+          `# ${id(env)}: sign each host public key where the CA's private key (<host-ca-key>) lives, then put the`,
+          '# ssh_host_<type>_key-cert.pub files into the Secret named by hostKeysSecret and restart the pod.',
+          files.hostCertificateCommand,
+          '',
+        ].join('\n');
+      }).join('\n'));
       break;
     }
     default: { // ports

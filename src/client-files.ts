@@ -6,6 +6,13 @@ import { Problems, checkNoControlCharacters, checkPort, isDnsLabel } from './val
 /** The port a headless delve conventionally listens on. */
 export const DELVE_PORT = 2345;
 
+/**
+ * The Deployment annotation that carries `hostCertificateAuthority` (a public key) in synthesized manifests, so that
+ * the `cdk8s-go-remote` command finds it.
+ * @internal
+ */
+export const HOST_CA_ANNOTATION = 'go-remote.cdk8s.io/host-certificate-authority';
+
 /** Label and container that mark the Deployment of a `GoRemoteEnvironment` in synthesized manifests. */
 const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 const MANAGED_BY = 'cdk8s-go-remote';
@@ -119,6 +126,12 @@ export interface EnvironmentSummary {
   readonly serviceType?: string;
   /** The ports of the programs besides sshd. */
   readonly programPorts: ProgramPortSummary[];
+  /**
+   * The public key of the CA that signs the environment's host certificates (`hostCertificateAuthority` of the
+   * construct): known_hosts gets `@cert-authority <alias> <key>`.
+   * @default - no host CA declared
+   */
+  readonly hostCertificateAuthority?: string;
 }
 
 /**
@@ -158,10 +171,11 @@ export interface ClientFilesOptions {
 
   /**
    * A host certificate authority's public key: `knownHosts` holds `@cert-authority <alias> <key>` and the stanza
-   * says `StrictHostKeyChecking yes`. The environment must present a host certificate signed by it, which the
-   * image and `sshd_config` do not do yet.
+   * says `StrictHostKeyChecking yes`. The environment must present a host certificate signed by this CA whose
+   * principals include the alias (`hostCertificatePrincipals`, `hostCertificateCommand`): the host key Secret
+   * holds `ssh_host_<type>_key-cert.pub` beside the keys (see docs/guides/connecting.md).
    *
-   * @default - no host CA
+   * @default - the environment's `hostCertificateAuthority`, if it declares one; else no host CA
    */
   readonly hostCertificateAuthority?: string;
 
@@ -169,7 +183,7 @@ export interface ClientFilesOptions {
    * Refuse unknown host keys (`StrictHostKeyChecking yes`) even without `hostKeys` or `hostCertificateAuthority`,
    * for when the known_hosts lines were installed another way.
    *
-   * @default - true when `hostKeys` or `hostCertificateAuthority` is given, else false (`StrictHostKeyChecking ask`)
+   * @default - true when `hostKeys` or a host CA (this option's or the environment's) is given, else false (`StrictHostKeyChecking ask`)
    */
   readonly strictHostKeyChecking?: boolean;
 
@@ -226,6 +240,7 @@ export class ClientFiles {
       programPorts: env.programs
         .filter(p => p.port !== undefined)
         .map(p => ({ name: p.name, port: p.port!, published: published.has(p.name) })),
+      hostCertificateAuthority: env.hostCertificateAuthority,
     }, options);
   }
 
@@ -277,6 +292,8 @@ export class ClientFiles {
       const service = services.get(`${namespace ?? ''}/${name}`);
       const published = new Set<string>((service?.spec?.ports ?? []).map((p: any) => p?.name));
       const checkout = envVar('GO_REMOTE_CHECKOUT');
+      const ca = m.metadata.annotations?.[HOST_CA_ANNOTATION];
+      if (ca !== undefined && checkHostCertificateAuthority(problems, `${at} annotation ${HOST_CA_ANNOTATION}`, ca) === undefined) return;
       found.push({
         name,
         namespace,
@@ -287,6 +304,7 @@ export class ClientFiles {
         programPorts: ports
           .filter(p => p.name !== 'ssh')
           .map(p => ({ name: p.name, port: p.containerPort, published: published.has(p.name) })),
+        hostCertificateAuthority: ca,
       });
     });
     problems.throwIfAny();
@@ -343,6 +361,17 @@ export class ClientFiles {
   public readonly launchJson?: string;
   /** A markdown table of the ports (sshd and each program) and how to reach them from the client. */
   public readonly portsTable: string;
+  /**
+   * The names a host certificate of this environment must carry as principals (`ssh-keygen -n`): the alias, which
+   * ssh checks through `HostKeyAlias`, then the Service's DNS names for clients inside the cluster (`<name>`,
+   * `<name>.<namespace>`, `<name>.<namespace>.svc`, `<name>.<namespace>.svc.cluster.local`).
+   */
+  public readonly hostCertificatePrincipals: string[];
+  /**
+   * The `ssh-keygen` command that signs a host public key for these principals, to run where the CA's private key
+   * lives (`<host-ca-key>` stands for its path; sign each `ssh_host_<type>_key.pub` the same way).
+   */
+  public readonly hostCertificateCommand: string;
   /** The command that logs the host key fingerprints (`kubectl logs ... | grep 'host key fingerprint'`). */
   public readonly fingerprintCommand: string;
   /** The `kubectl port-forward` command for `SshRoute.portForward` (local port 2222 unless that route says otherwise). */
@@ -380,8 +409,10 @@ export class ClientFiles {
     checkConfigPath(problems, name('identityFile'), identityFile);
     if (options.knownHostsFile !== undefined) checkConfigPath(problems, name('knownHostsFile'), options.knownHostsFile);
     const hostKeys = (options.hostKeys ?? []).map((key, i) => checkPublicKey(problems, `${name('hostKeys')}[${i}]`, key));
-    const hostCa = options.hostCertificateAuthority === undefined
-      ? undefined : checkPublicKey(problems, name('hostCertificateAuthority'), options.hostCertificateAuthority);
+    const caOption = options.hostCertificateAuthority !== undefined;
+    const caValue = caOption ? options.hostCertificateAuthority : env.hostCertificateAuthority;
+    const hostCa = caValue === undefined ? undefined
+      : checkHostCertificateAuthority(problems, caOption ? name('hostCertificateAuthority') : 'environment.hostCertificateAuthority', caValue);
     if (checkPort(problems, name('delvePort'), delvePort) && delvePort === env.sshPort) {
       problems.add(name('delvePort'), delvePort, 'is the SSH port; expected the port delve listens on');
     }
@@ -400,6 +431,12 @@ export class ClientFiles {
     this.portForwardCommand = ['kubectl', ...ns, 'port-forward', `svc/${env.name}`, `${localPort}:${env.sshPort}`].join(' ');
 
     const where = `${env.namespace ? `${env.namespace}/` : ''}${env.name}`;
+    const dnsNames = env.namespace
+      ? [env.name, `${env.name}.${env.namespace}`, `${env.name}.${env.namespace}.svc`, `${env.name}.${env.namespace}.svc.cluster.local`]
+      : [env.name];
+    this.hostCertificatePrincipals = [...new Set([alias, ...dnsNames])];
+    this.hostCertificateCommand = ['ssh-keygen', '-s', '<host-ca-key>', '-I', where, '-h', '-n', this.hostCertificatePrincipals.join(','),
+      '-V', '+52w', 'ssh_host_ed25519_key.pub'].join(' ');
     const lines: string[] = [];
     switch (route.kind) {
       case SshRouteKind.DIRECT:
@@ -513,6 +550,23 @@ function checkConfigPath(problems: Problems, prop: string, value: string): void 
 
 function configValue(value: string): string {
   return /\s/.test(value) ? `"${value}"` : value;
+}
+
+/**
+ * Checks a host CA's public key and returns `<type> <base64>`. A private key is refused without being echoed.
+ * @internal
+ */
+export function checkHostCertificateAuthority(problems: Problems, prop: string, value: string): string | undefined {
+  if (typeof value === 'string' && /PRIVATE KEY/.test(value)) {
+    problems.add(prop, '<a private key, not shown>', 'expected the CA\'s public key (the line of its .pub file): the CA\'s private key stays where you sign host keys, never in the cluster or in manifests');
+    return undefined;
+  }
+  const problem = typeof value === 'string' ? authorizedKeyProblem(value) : 'expected a string';
+  if (problem) {
+    problems.add(prop, value, problem.replace('OpenSSH public key', 'OpenSSH public key (the CA\'s, the line of its .pub file)'));
+    return undefined;
+  }
+  return value.trim().split(/ +/).slice(0, 2).join(' ');
 }
 
 /** Checks `<type> <base64> [comment]` and returns `<type> <base64>`. */

@@ -230,6 +230,7 @@ const OPTION_KEY_SET: Record<keyof EnvironmentOptions | Exclude<keyof GoRemoteEn
   tolerations: true,
   affinity: true,
   hostKeysSecret: true,
+  hostCertificateAuthority: true,
   serviceAccountToken: true,
 };
 /** GoRemoteEnvironmentProps the fleet sets itself. */

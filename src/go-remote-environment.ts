@@ -3,6 +3,7 @@ import { Chart, Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { renderAuthorizedKeys } from './authorized-keys';
+import { HOST_CA_ANNOTATION, checkHostCertificateAuthority } from './client-files';
 import { CLONE_SCRIPT, GitRepository, ResolvedGitRepository, cloneEnvironment, resolveGitRepository } from './git-repository';
 import { SecurityContextConstraints } from './imports/openshift-security';
 import { HostPathType, NodeAccess, NodeAccessSettings } from './node-access';
@@ -186,9 +187,23 @@ export interface EnvironmentOptions {
    * `ssh_host_ecdsa_key` and `ssh_host_rsa_key`), for a host identity managed outside the cluster (Sealed
    * Secrets, External Secrets). The keys never appear in the manifests.
    *
+   * The Secret may also hold host certificates, `ssh_host_<type>_key-cert.pub`, which sshd then presents
+   * (`HostCertificate`); a Secret holding only certificates certifies the keys generated on the workspace.
+   * The entrypoint checks each certificate against its key at start.
+   *
    * @default - keys generated once on first start and kept on the workspace volume
    */
   readonly hostKeysSecret?: string;
+  /**
+   * The public key of the CA that signs the environment's host certificates (the line of its `.pub` file),
+   * for the client files: known_hosts gets `@cert-authority <alias> <key>`. It is written to the Deployment's
+   * annotation `go-remote.cdk8s.io/host-certificate-authority` for the `cdk8s-go-remote` command. The CA's
+   * private key is never needed in the cluster: sign where it lives, with the principals
+   * `ClientFiles.hostCertificatePrincipals` names, and put the certificates into `hostKeysSecret`.
+   *
+   * @default - no host CA: clients verify the host keys themselves
+   */
+  readonly hostCertificateAuthority?: string;
   /**
    * Whether the ServiceAccount token is mounted, so that `kubectl` in the environment acts as the
    * environment's ServiceAccount (with exactly the permissions of its Role).
@@ -272,6 +287,8 @@ export class GoRemoteEnvironment extends Construct {
   public readonly programs: Program[];
   /** The OpenShift SCC the pod needs (`openshift.io/required-scc`), on OpenShift. */
   public readonly requiredScc?: string;
+  /** The public key of the host certificate authority (`<type> <base64>`), when one is declared. */
+  public readonly hostCertificateAuthority?: string;
   /**
    * The Pod Security Standards level the pod passes, and so the least a namespace's Pod Security Admission
    * `enforce` label may allow (see docs/guides/operator-development.md): restricted without node access.
@@ -318,6 +335,9 @@ export class GoRemoteEnvironment extends Construct {
     this.checkoutPath = git?.checkout;
     validateWorkspace(problems, 'workspace', props.workspace ?? {});
     this.validateContainerProps(problems, props);
+    if (props.hostCertificateAuthority !== undefined) {
+      this.hostCertificateAuthority = checkHostCertificateAuthority(problems, 'hostCertificateAuthority', props.hostCertificateAuthority);
+    }
     this.podSecurityLevel = podSecurityLevelOf(access,
       (props.volumes ?? []).flatMap(v => Object.keys(v.volume ?? {}).filter(k => k !== 'name')));
     const defaultScc = this.platform === Platform.OPENSHIFT ? defaultSccFor(access) : undefined;
@@ -394,7 +414,9 @@ export class GoRemoteEnvironment extends Construct {
     });
 
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: meta(name),
+      metadata: this.hostCertificateAuthority
+        ? { ...meta(name), annotations: { [HOST_CA_ANNOTATION]: this.hostCertificateAuthority } }
+        : meta(name),
       spec: {
         replicas: 1,
         // The workspace volume has one writer: never run two pods at once.

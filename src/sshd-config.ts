@@ -1,6 +1,15 @@
 import { Paths } from './paths';
 import { SSH_PORT } from './program';
 
+/**
+ * A directory of the runtime volume whose `*.conf` files sshd_config includes. The entrypoint writes
+ * `host-certificates.conf` there: a `HostCertificate` line for each host key that has a certificate, decided at
+ * start from the files it found. Nothing else writes there; an image that does not write it changes nothing
+ * (an `Include` pattern that matches no file is not an error).
+ * @internal
+ */
+export const SSHD_CONFIG_INCLUDE_DIR = `${Paths.RUN_DIR}/sshd_config.d`;
+
 /** @internal */
 export interface SshdConfigOptions {
   /** The only user sshd lets in (sshd not running as root can log in only its own user anyway). */
@@ -14,7 +23,8 @@ export interface SshdConfigOptions {
  * every other value is fixed here.
  *
  * Key-only login (no password, no keyboard-interactive, no PAM), only the declared user, local TCP
- * forwarding for VS Code Remote-SSH, host keys from the runtime directory the entrypoint fills.
+ * forwarding for VS Code Remote-SSH, host keys from the runtime directory the entrypoint fills, and the
+ * host certificates the entrypoint found (`Include`).
  * @internal
  */
 export function renderSshdConfig(options: SshdConfigOptions): string {
@@ -51,6 +61,9 @@ export function renderSshdConfig(options: SshdConfigOptions): string {
     'Subsystem sftp internal-sftp',
     // Sessions that are not login shells (VS Code's commands) still find the Go toolchain and workspace.
     `SetEnv GOPATH=${Paths.GOPATH} GOMODCACHE=${Paths.GOMODCACHE} GOCACHE=${Paths.GOCACHE} PATH=${Paths.SESSION_PATH}`,
+    // HostCertificate lines for the keys that have a certificate (written by the entrypoint at start). Last, so
+    // that nothing in it could override a directive above: sshd keeps the first value it reads.
+    `Include ${SSHD_CONFIG_INCLUDE_DIR}/*.conf`,
     '',
   ].join('\n');
 }

@@ -283,12 +283,80 @@ describe('known-hosts', () => {
   test('rule: a source of keys is needed', async () => {
     const result = await cli('known-hosts', dist, '--env', 'bob');
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/known-hosts: expected --host-key, --host-ca or --from-cluster/);
+    expect(result.stderr).toMatch(/known-hosts: expected --host-key, --host-ca or --from-cluster \(dev\/bob declares no hostCertificateAuthority\)/);
   });
 
   test('rule: --host-key is an OpenSSH public key', async () => {
     const result = await cli('known-hosts', dist, '--env', 'bob', '--host-key', 'SHA256:0123');
     expect(result.stderr).toMatch(/'--host-key\[0\]' is "SHA256:0123"; expected an OpenSSH public key/);
+  });
+});
+
+/**
+ * GIVEN a directory where namespace `sec` holds dave, whose host certificates a CA signs (hostCertificateAuthority),
+ * and erin, without one.
+ */
+describe('host certificates', () => {
+  let caDist: string;
+  let dave: GoRemoteEnvironment;
+  const CA = utils.generateKeyPairSync('ed25519', { comment: 'host ca' }).public.trim();
+  const CA_PLAIN = CA.split(' ').slice(0, 2).join(' ');
+
+  beforeAll(() => {
+    caDist = path.join(tmp, 'dist-ca');
+    const app = new App({ outdir: caDist });
+    const sec = new Chart(app, 'sec', { namespace: 'sec' });
+    dave = new GoRemoteEnvironment(sec, 'dave', { name: 'dave', authorizedKeys: [KEY], hostCertificateAuthority: CA });
+    new GoRemoteEnvironment(sec, 'erin', { name: 'erin', authorizedKeys: [KEY] });
+    app.synth();
+  });
+
+  test('known-hosts without flags: the @cert-authority line of the environment that declares a CA', async () => {
+    const result = await cli('known-hosts', caDist);
+    expect(result).toMatchObject({ code: 0, stderr: '', stdout: `@cert-authority sec-dave ${CA_PLAIN}\n` });
+    expect(result.stdout).toBe(ClientFiles.forEnvironment(dave).knownHosts);
+  });
+
+  test('known-hosts --host-ca: the flag replaces the declared CA', async () => {
+    const result = await cli('known-hosts', caDist, '--env', 'dave', '--host-ca', HOST_ED25519);
+    expect(result.stdout).toBe(`@cert-authority sec-dave ${HOST_ED25519}\n`);
+  });
+
+  test('ssh-config: StrictHostKeyChecking yes for the environment with a CA, ask for the other', async () => {
+    const result = await cli('ssh-config', caDist, '--known-hosts-file', '~/.ssh/known_hosts.d/go-remote');
+    expect(result.code).toBe(0);
+    expect(result.stdout.match(/^(Host|  StrictHostKeyChecking) .*$/mg)).toEqual([
+      'Host sec-dave', '  StrictHostKeyChecking yes', 'Host sec-erin', '  StrictHostKeyChecking ask',
+    ]);
+  });
+
+  test('host-certificate: the ssh-keygen command with the principals clients check, per environment', async () => {
+    const result = await cli('host-certificate', caDist);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const commands = result.stdout.split('\n').filter(l => l.startsWith('ssh-keygen'));
+    expect(commands).toEqual([
+      'ssh-keygen -s <host-ca-key> -I sec/dave -h -n sec-dave,dave,dave.sec,dave.sec.svc,dave.sec.svc.cluster.local -V +52w ssh_host_ed25519_key.pub',
+      'ssh-keygen -s <host-ca-key> -I sec/erin -h -n sec-erin,erin,erin.sec,erin.sec.svc,erin.sec.svc.cluster.local -V +52w ssh_host_ed25519_key.pub',
+    ]);
+    expect(commands[0]).toBe(ClientFiles.forEnvironment(dave).hostCertificateCommand);
+    expect(result.stdout).toMatch(/^# sec\/dave: sign each host public key where the CA's private key \(<host-ca-key>\) lives/m);
+  });
+
+  test('host-certificate --env: one environment; other flags do not apply', async () => {
+    expect((await cli('host-certificate', caDist, '--env', 'erin')).stdout).not.toContain('sec/dave');
+    const result = await cli('host-certificate', caDist, '--address', '10.0.0.1');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--address does not apply to host-certificate/);
+  });
+
+  test('rule: a CA annotation edited into something else is refused, naming the Deployment', async () => {
+    const file = fs.readdirSync(caDist).find(f => f.endsWith('.yaml'))!;
+    const edited = path.join(tmp, 'dist-ca-edited');
+    fs.mkdirSync(edited, { recursive: true });
+    fs.writeFileSync(path.join(edited, file), fs.readFileSync(path.join(caDist, file), 'utf8').replace(CA_PLAIN, 'ssh-ed25519 AAAA'));
+    const result = await cli('known-hosts', edited);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/'Deployment sec\/dave annotation go-remote\.cdk8s\.io\/host-certificate-authority' is "ssh-ed25519 AAAA"; expected the base64 data/);
   });
 });
 
@@ -337,7 +405,7 @@ describe('usage', () => {
   });
 
   test.each([
-    [[], /expected a command: ssh-config, known-hosts, launch-json or ports/],
+    [[], /expected a command: ssh-config, known-hosts, launch-json, ports or host-certificate/],
     [['connect', 'dist'], /unknown command "connect"/],
     [['ssh-config'], /ssh-config: expected the directory of synthesized manifests/],
     [['ssh-config', 'a', 'b'], /ssh-config: unexpected argument "b"/],

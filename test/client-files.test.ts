@@ -292,6 +292,116 @@ describe('ports table', () => {
   });
 });
 
+describe('host certificates', () => {
+  test('default: the principals are the alias, then the Service\'s DNS names', () => {
+    expect(files().hostCertificatePrincipals).toEqual(['dev-alice', 'alice', 'alice.dev', 'alice.dev.svc', 'alice.dev.svc.cluster.local']);
+  });
+
+  test('default: without a namespace the alias is the name, the only principal', () => {
+    expect(files({}, {}, { namespace: '' }).hostCertificatePrincipals).toEqual(['alice']);
+  });
+
+  test('GIVEN an alias THEN it is the first principal (ssh checks the certificate against HostKeyAlias)', () => {
+    expect(files({ alias: 'work' }).hostCertificatePrincipals[0]).toBe('work');
+  });
+
+  test('the signing command names the principals; ssh-keygen signs with it and the certificate carries them', () => {
+    const f = files();
+    expect(f.hostCertificateCommand).toBe('ssh-keygen -s <host-ca-key> -I dev/alice -h -n '
+      + 'dev-alice,alice,alice.dev,alice.dev.svc,alice.dev.svc.cluster.local -V +52w ssh_host_ed25519_key.pub');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'host-cert-'));
+    try {
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'ca')]);
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'ssh_host_ed25519_key')]);
+      const args = f.hostCertificateCommand.split(' ').slice(1).map(a => a === '<host-ca-key>' ? path.join(dir, 'ca') : a);
+      execFileSync('ssh-keygen', ['-q', ...args], { cwd: dir });
+      const shown = execFileSync('ssh-keygen', ['-L', '-f', path.join(dir, 'ssh_host_ed25519_key-cert.pub')], { encoding: 'utf8' });
+      expect(shown).toMatch(/Type: ssh-ed25519-cert-v01@openssh\.com host certificate/);
+      expect(shown).toMatch(/Principals: \n\s+dev-alice\n\s+alice\n\s+alice\.dev\n\s+alice\.dev\.svc\n\s+alice\.dev\.svc\.cluster\.local\n/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('GIVEN the environment declares hostCertificateAuthority THEN @cert-authority for the alias and StrictHostKeyChecking yes', () => {
+    const f = files({}, { hostCertificateAuthority: CA_KEY });
+    expect(f.knownHosts).toBe(`@cert-authority dev-alice ${CA_KEY.split(' ').slice(0, 2).join(' ')}\n`);
+    expect(f.strictHostKeyChecking).toBe(true);
+    expect(f.sshConfig).toMatch(/^ {2}StrictHostKeyChecking yes$/m);
+    expect(f.sshConfig).not.toMatch(/No host key given/);
+  });
+
+  test('GIVEN the option hostCertificateAuthority THEN it replaces the environment\'s', () => {
+    const other = utils.generateKeyPairSync('ed25519').public.trim();
+    expect(files({ hostCertificateAuthority: other }, { hostCertificateAuthority: CA_KEY }).knownHosts).toBe(`@cert-authority dev-alice ${other}\n`);
+  });
+
+  test('the construct keeps the CA\'s public key (without its comment) in a Deployment annotation; discover() reads it', () => {
+    const { env, manifests } = synth({ name: 'alice', hostCertificateAuthority: CA_KEY });
+    const plain = CA_KEY.split(' ').slice(0, 2).join(' ');
+    expect(env.hostCertificateAuthority).toBe(plain);
+    const deployment = manifests.find(m => m.kind === 'Deployment');
+    expect(deployment.metadata.annotations['go-remote.cdk8s.io/host-certificate-authority']).toBe(plain);
+    // Not in the pod template: changing the CA does not restart the pod.
+    expect(Object.keys(deployment.spec.template.metadata.annotations)).not.toContain('go-remote.cdk8s.io/host-certificate-authority');
+    expect(ClientFiles.discover(manifests)[0].hostCertificateAuthority).toBe(plain);
+  });
+
+  test('default: no CA, no annotation, no @cert-authority line', () => {
+    const { env, manifests } = synth({ name: 'alice' });
+    expect(env.hostCertificateAuthority).toBeUndefined();
+    expect(Object.keys(manifests.find(m => m.kind === 'Deployment').metadata.annotations ?? {})).not.toContain('go-remote.cdk8s.io/host-certificate-authority');
+    expect(ClientFiles.discover(manifests)[0].hostCertificateAuthority).toBeUndefined();
+    expect(ClientFiles.forEnvironment(env).knownHosts).toBeUndefined();
+  });
+
+  describe('rules', () => {
+    test('hostCertificateAuthority (construct): an OpenSSH public key', () => {
+      expect(() => synth({ hostCertificateAuthority: 'ssh-ed25519 AAAA' }))
+        .toThrow(/'hostCertificateAuthority' is "ssh-ed25519 AAAA"; expected the base64 data to be a complete 'ssh-ed25519' key/);
+    });
+
+    test('hostCertificateAuthority (construct): a certificate is not a CA key', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'host-cert-'));
+      try {
+        execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'ca')]);
+        execFileSync('ssh-keygen', ['-q', '-s', path.join(dir, 'ca'), '-I', 'x', '-h', '-n', 'x', path.join(dir, 'ca.pub')]);
+        const cert = fs.readFileSync(path.join(dir, 'ca-cert.pub'), 'utf8').trim();
+        expect(() => synth({ hostCertificateAuthority: cert }))
+          .toThrow(/'hostCertificateAuthority' is "ssh-ed25519-cert-v01@openssh\.com .*; expected an OpenSSH public key \(the CA's, the line of its \.pub file\) starting with one of ssh-ed25519/);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    test('hostCertificateAuthority: a private key is refused and not repeated in the message', () => {
+      const privateKey = utils.generateKeyPairSync('ed25519').private;
+      let message = '';
+      try {
+        synth({ hostCertificateAuthority: privateKey });
+      } catch (e: any) {
+        message = e.message;
+      }
+      expect(message).toMatch(/'hostCertificateAuthority' is "<a private key, not shown>"; expected the CA's public key \(the line of its \.pub file\): the CA's private key stays where you sign host keys/);
+      expect(message).not.toContain(privateKey.split('\n')[1]);
+      expect(() => files({ hostCertificateAuthority: privateKey })).toThrow(/'hostCertificateAuthority' is "<a private key, not shown>"/);
+    });
+
+    test('the annotation read from manifests is checked and named', () => {
+      const { manifests } = synth({ name: 'alice', hostCertificateAuthority: CA_KEY });
+      const deployment = manifests.find(m => m.kind === 'Deployment');
+      deployment.metadata.annotations['go-remote.cdk8s.io/host-certificate-authority'] = 'ssh-ed25519 AAAA\nHost *';
+      expect(() => ClientFiles.discover(manifests))
+        .toThrow(/'Deployment dev\/alice annotation go-remote\.cdk8s\.io\/host-certificate-authority' is "ssh-ed25519 AAAA\\nHost \*"; expected one OpenSSH public key \(the CA's, the line of its \.pub file\) on a single line, found U\+000A/);
+    });
+
+    test('a summary built by hand: its hostCertificateAuthority is checked', () => {
+      const summary = { ...ClientFiles.discover(synth({ name: 'alice' }).manifests)[0], hostCertificateAuthority: 'nope' };
+      expect(() => ClientFiles.forSummary(summary)).toThrow(/'environment\.hostCertificateAuthority' is "nope"; expected an OpenSSH public key/);
+    });
+  });
+});
+
 describe('from synthesized manifests', () => {
   const scenarios: Array<[string, Props, SynthOptions]> = [
     ['defaults', {}, {}],

@@ -32,6 +32,15 @@ describe('sshd_config', () => {
     expect(d.get('HostKey')).toEqual(['ed25519', 'ecdsa', 'rsa'].map(t => `/run/go-remote/host-keys/ssh_host_${t}_key`));
   });
 
+  test('host certificates: included from the runtime directory the entrypoint writes at start, none named here', () => {
+    expect(d.get('Include')).toEqual(['/run/go-remote/sshd_config.d/*.conf']);
+    expect(d.get('HostCertificate')).toBeUndefined();
+    // sshd keeps the first value of most directives: the Include comes last, so that nothing in the included
+    // files could override a fixed directive (only HostCertificate lines are written there).
+    const lines = renderSshdConfig({ user: 'gopher', root: false }).split('\n');
+    expect(lines.slice(-2)).toEqual(['Include /run/go-remote/sshd_config.d/*.conf', '']);
+  });
+
   test('VS Code Remote-SSH gets local forwarding; nothing else is forwarded', () => {
     expect(d.get('AllowTcpForwarding')).toEqual(['local']);
     expect(d.get('AllowAgentForwarding')).toEqual(['no']);
