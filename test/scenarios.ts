@@ -48,6 +48,8 @@ export const ACCEPTED_INPUTS: { [name: string]: Partial<GoRemoteEnvironmentProps
     platform: Platform.OPENSHIFT,
     nodeAccess: NodeAccess.privileged().withHostNetwork().withHostPath({ path: '/var/run/crio/crio.sock', mountPath: '/run/crio/crio.sock', type: HostPathType.SOCKET, readOnly: false }),
   },
+  'openshift-host-network': { platform: Platform.OPENSHIFT, nodeAccess: NodeAccess.hostNetwork() },
+  'openshift-host-proc': { platform: Platform.OPENSHIFT, nodeAccess: NodeAccess.hostProc() },
   'openshift-ptrace': { platform: Platform.OPENSHIFT, nodeAccess: NodeAccess.none().withCapabilities('SYS_PTRACE').withHostPid() },
   'kubernetes-privileged': { nodeAccess: NodeAccess.privileged().withHostPid().withHostPath({ path: '/proc', mountPath: '/host/proc' }) },
 };
