@@ -1,8 +1,14 @@
-// An admission webhook under the debugger: delve headless on 2345, the webhook server on 9443, both run by
-// supervisord beside sshd and published by the Service.
+// An admission webhook under the debugger: delve runs the webhook server headless on 127.0.0.1:2345 (reached
+// through the SSH tunnel; the declared port, kept off the Service, is what `cdk8s-go-remote launch-json` attaches
+// to), the server listens on 9443 with the certificate cert-manager issues, and a
+// ValidatingWebhookConfiguration makes the API server call it through the ClusterIP Service <name>-webhook:443
+// for pods created or updated in namespaces labelled webhook-dev=enabled. See docs/guides/webhook-development.md.
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AutoRestart, GoRemoteEnvironment, ServiceType } from '../src';
+import {
+  AdmissionOperation, AdmissionWebhookType, AutoRestart, CertManagerIssuerKind, GoRemoteEnvironment, ServiceType,
+  WEBHOOK_CERT_DIR, WebhookCertificate, WebhookFailurePolicy,
+} from '../src';
 
 export class DelveWebhookChart extends Chart {
   constructor(scope: Construct, id: string) {
@@ -15,15 +21,34 @@ export class DelveWebhookChart extends Chart {
       programs: [
         {
           name: 'delve',
-          command: 'dlv debug ./cmd/webhook --headless --listen=:2345 --api-version=2 --accept-multiclient --continue -- --port=9443',
+          command: `dlv debug ./cmd/webhook --headless --listen=127.0.0.1:2345 --api-version=2 --accept-multiclient --continue -- --port=9443 --cert-dir=${WEBHOOK_CERT_DIR}`,
           port: 2345,
+          expose: false,
           autorestart: AutoRestart.ALWAYS,
           environment: { CGO_ENABLED: '0' },
         },
-        // The webhook itself listens on 9443 inside the debugged process; declaring the port publishes it.
-        { name: 'webhook', command: 'sleep infinity', port: 9443, autostart: false },
+        // The webhook listens on 9443 inside the debugged process. Declaring the port lets the webhook Service
+        // send 443 to it; expose: false keeps it off the load balancer (the API server calls it in the cluster).
+        { name: 'webhook', command: 'sleep infinity', port: 9443, expose: false, autostart: false },
       ],
       env: { GOFLAGS: '-mod=mod' },
+      webhook: {
+        program: 'webhook',
+        // A ClusterIssuer the cluster already has (a self-signed one is enough: cert-manager's CA injector puts
+        // its CA into the webhook configuration).
+        certificate: WebhookCertificate.certManager('selfsigned', CertManagerIssuerKind.CLUSTER_ISSUER),
+        admission: {
+          type: AdmissionWebhookType.VALIDATING,
+          path: '/validate-v1-pod',
+          rules: [{ operations: [AdmissionOperation.CREATE, AdmissionOperation.UPDATE], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+          // Ignore (the default, spelled out): while delve holds the process at a breakpoint, or the pod is
+          // down, the cluster goes on admitting pods instead of refusing them.
+          failurePolicy: WebhookFailurePolicy.IGNORE,
+          // Only namespaces that opted in; the environment's own namespace is always left out.
+          namespaceSelector: { matchLabels: { 'webhook-dev': 'enabled' } },
+          timeoutSeconds: 30,
+        },
+      },
     });
   }
 }

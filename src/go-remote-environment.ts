@@ -1,11 +1,14 @@
 import { createHash } from 'crypto';
-import { Chart, Names } from 'cdk8s';
+import { ApiObject, Chart, Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { renderAuthorizedKeys } from './authorized-keys';
 import { HOST_CA_ANNOTATION, checkHostCertificateAuthority } from './client-files';
 import { CLONE_SCRIPT, GitRepository, ResolvedGitRepository, cloneEnvironment, resolveGitRepository } from './git-repository';
 import { SecurityContextConstraints } from './imports/openshift-security';
+import {
+  EnvironmentNetworkPolicyOptions, WorkloadImpersonation, createEnvironmentNetworkPolicy, validateImpersonation, validateNetworkPolicy,
+} from './network-policy';
 import { HostPathType, NodeAccess, NodeAccessSettings } from './node-access';
 import { Paths } from './paths';
 import { Platform } from './platform';
@@ -17,6 +20,7 @@ import { renderSupervisordConfig } from './supervisord-config';
 import {
   Problems, checkAbsolutePath, checkCidr, checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkEnvName, checkQuantity,
 } from './validation';
+import { ResolvedWebhook, WebhookOptions, createWebhookObjects, resolveWebhook, webhookPodParts } from './webhook';
 import { WorkspaceOptions, createWorkspaceClaim, validateWorkspace } from './workspace';
 
 /** The image used when `image` is not set. */
@@ -211,6 +215,32 @@ export interface EnvironmentOptions {
    * @default false
    */
   readonly serviceAccountToken?: boolean;
+  /**
+   * Admission webhook development: a program served over HTTPS to the API server through a ClusterIP Service
+   * `<name>-webhook` (443 → the program's port), with a serving certificate from cert-manager or OpenShift's
+   * service CA mounted at `WEBHOOK_CERT_DIR`, and optionally the webhook configuration.
+   *
+   * @default - no webhook
+   * @see docs/guides/webhook-development.md
+   */
+  readonly webhook?: WebhookOptions;
+  /**
+   * The environment's own NetworkPolicy `<name>`: SSH only from given CIDRs, each program's port only from the
+   * peers named for it. On a LoadBalancer or NodePort Service it also sets `externalTrafficPolicy: Local`, so
+   * the policy sees the clients' addresses.
+   *
+   * @default - no NetworkPolicy of the environment's own
+   * @see docs/guides/network-policies.md
+   */
+  readonly networkPolicy?: EnvironmentNetworkPolicyOptions;
+  /**
+   * Runs the pod with an existing workload's labels (and optionally its ServiceAccount), so that the network
+   * policies written for that workload apply to the pod. A deliberate risk: see `WorkloadImpersonation`.
+   *
+   * @default - the environment's own labels and ServiceAccount only
+   * @see docs/guides/network-policies.md
+   */
+  readonly impersonation?: WorkloadImpersonation;
 }
 
 /**
@@ -246,7 +276,7 @@ export interface GoRemoteEnvironmentProps extends EnvironmentOptions {
 /** Variables the environment sets itself; `env` may not override them. */
 const RESERVED_ENV = /^(GO_REMOTE_.*|GOPATH|GOMODCACHE|GOCACHE|HOME)$/;
 /** Volume names and mount paths the environment uses itself. */
-const RESERVED_VOLUMES = new Set(['workspace', 'config', 'run', 'host-keys', 'git-credentials']);
+const RESERVED_VOLUMES = new Set(['workspace', 'config', 'run', 'host-keys', 'git-credentials', 'webhook-tls']);
 const RESERVED_MOUNT_ROOTS = [Paths.WORKSPACE, '/etc/go-remote', Paths.RUN_DIR];
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const LABEL_KEY_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
@@ -267,6 +297,11 @@ const LABEL_KEY_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
  * - `Workspace` → PersistentVolumeClaim `<name>-workspace`, protected from GitOps pruning
  * - `Deployment` → Deployment `<name>` (one replica, `Recreate`)
  * - `Service` → Service `<name>` (port 2222 `ssh`, plus program ports)
+ * - `WebhookService` → Service `<name>-webhook` (ClusterIP, 443 → the webhook program's port), with `webhook`
+ * - `WebhookCertificate` → cert-manager Certificate `<name>-webhook`, with `WebhookCertificate.certManager`
+ * - `WebhookConfiguration` → Validating or Mutating WebhookConfiguration `go-remote-<namespace>-<name>`, with
+ *   `webhook.admission`
+ * - `NetworkPolicy` → NetworkPolicy `<name>`, with `networkPolicy`
  */
 export class GoRemoteEnvironment extends Construct {
   /** The base name of every object. */
@@ -306,6 +341,14 @@ export class GoRemoteEnvironment extends Construct {
   public readonly workspace: k8s.KubePersistentVolumeClaim;
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
+  /** The webhook's ClusterIP Service `<name>-webhook`, with `webhook`. */
+  public readonly webhookService?: k8s.KubeService;
+  /** The webhook's cert-manager Certificate `<name>-webhook`, with `WebhookCertificate.certManager`. */
+  public readonly webhookCertificate?: ApiObject;
+  /** The Validating or Mutating WebhookConfiguration `go-remote-<namespace>-<name>`, with `webhook.admission`. */
+  public readonly webhookConfiguration?: ApiObject;
+  /** The environment's NetworkPolicy `<name>`, with `networkPolicy`. */
+  public readonly networkPolicy?: k8s.KubeNetworkPolicy;
 
   constructor(scope: Construct, id: string, props: GoRemoteEnvironmentProps) {
     super(scope, id);
@@ -344,6 +387,19 @@ export class GoRemoteEnvironment extends Construct {
     const openShiftScc = this.platform === Platform.OPENSHIFT && defaultScc === undefined;
     if (openShiftScc && this.namespace === undefined) {
       problems.add('namespace', this.namespace, 'expected a namespace: node access on OpenShift gets its own cluster-scoped SCC, named after the namespace');
+    }
+    let webhook: ResolvedWebhook | undefined;
+    if (props.webhook !== undefined) {
+      webhook = resolveWebhook(problems, 'webhook', props.webhook, { name: this.name, namespace: this.namespace, platform: this.platform, programs: this.programs });
+    }
+    if (props.networkPolicy !== undefined) {
+      validateNetworkPolicy(problems, 'networkPolicy', props.networkPolicy, this.programs, props.webhook?.program);
+    }
+    if (props.impersonation !== undefined) {
+      validateImpersonation(problems, 'impersonation', props.impersonation);
+      if (props.impersonation.serviceAccountName !== undefined && openShiftScc) {
+        problems.add('impersonation.serviceAccountName', props.impersonation.serviceAccountName, 'cannot be combined with node access on OpenShift that needs the environment\'s own SCC: it is granted to the environment\'s ServiceAccount only, and granting it to the workload\'s would give the real workload node access');
+      }
     }
     problems.throwIfAny();
 
@@ -425,10 +481,12 @@ export class GoRemoteEnvironment extends Construct {
         selector: { matchLabels: selector },
         template: {
           metadata: {
-            labels,
+            // Impersonated labels may replace the component and managed-by labels, never the selector's
+            // (validateImpersonation refuses those keys).
+            labels: { ...labels, ...props.impersonation?.podLabels },
             annotations: this.podAnnotations(configData),
           },
-          spec: this.podSpec(props, git, access),
+          spec: this.podSpec(props, git, access, webhook),
         },
       },
     });
@@ -449,8 +507,22 @@ export class GoRemoteEnvironment extends Construct {
         selector,
         ports: servicePorts,
         loadBalancerSourceRanges: props.sourceRanges,
+        // The environment's NetworkPolicy admits SSH by client address, which only a Local policy keeps.
+        externalTrafficPolicy: props.networkPolicy && serviceType !== ServiceType.CLUSTER_IP ? 'Local' : undefined,
       },
     });
+
+    if (webhook) {
+      const objects = createWebhookObjects(this, webhook, { name, namespace: ns!, labels, selector });
+      this.webhookService = objects.service;
+      this.webhookCertificate = objects.certificate;
+      this.webhookConfiguration = objects.configuration;
+    }
+    if (props.networkPolicy) {
+      this.networkPolicy = createEnvironmentNetworkPolicy(this, 'NetworkPolicy', {
+        name, namespace: ns, labels, selector, options: props.networkPolicy, sourceRanges: props.sourceRanges, programs: this.programs,
+      });
+    }
   }
 
   private validateContainerProps(problems: Problems, props: GoRemoteEnvironmentProps): void {
@@ -524,7 +596,9 @@ export class GoRemoteEnvironment extends Construct {
     return annotations;
   }
 
-  private podSpec(props: GoRemoteEnvironmentProps, git: ResolvedGitRepository | undefined, access: NodeAccessSettings): k8s.PodSpec {
+  private podSpec(
+    props: GoRemoteEnvironmentProps, git: ResolvedGitRepository | undefined, access: NodeAccessSettings, webhook?: ResolvedWebhook,
+  ): k8s.PodSpec {
     const openShift = this.platform === Platform.OPENSHIFT;
     const r = props.resources ?? {};
     const resources: k8s.ResourceRequirements = {
@@ -594,6 +668,12 @@ export class GoRemoteEnvironment extends Construct {
       mounts.push({ name: `node-${i}`, mountPath: h.mountPath, readOnly: h.readOnly ?? true });
       volumes.push({ name: `node-${i}`, hostPath: { path: h.path, type: h.type ?? HostPathType.DIRECTORY } });
     });
+    if (webhook) {
+      const parts = webhookPodParts(webhook);
+      mounts.push(parts.mount);
+      volumes.push(parts.volume);
+      env.push(parts.env);
+    }
     for (const v of props.volumes ?? []) {
       mounts.push({ name: v.volume.name, mountPath: v.mountPath, readOnly: v.readOnly, subPath: v.subPath });
       volumes.push(v.volume);
@@ -629,7 +709,7 @@ export class GoRemoteEnvironment extends Construct {
     }
 
     return {
-      serviceAccountName: this.serviceAccount.name,
+      serviceAccountName: props.impersonation?.serviceAccountName ?? this.serviceAccount.name,
       automountServiceAccountToken: props.serviceAccountToken ?? false,
       enableServiceLinks: false,
       securityContext: podSecurity,

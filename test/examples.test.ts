@@ -27,9 +27,17 @@ describe('examples', () => {
     expect(one(manifests, 'Deployment').metadata.namespace).toBe('pod-network-operator');
   });
 
-  test('delve-webhook: delve on 2345 and the webhook on 9443 are supervisord programs published by the Service', () => {
+  test('delve-webhook: delve (loopback only) and the webhook are supervisord programs; only SSH is on the load balancer, the webhook on its ClusterIP Service', () => {
     const manifests = Testing.synth(EXAMPLES['delve-webhook'](Testing.app(), 'dw'));
-    expect(one(manifests, 'Service').spec.ports.map((p: any) => [p.name, p.port])).toEqual([['ssh', 2222], ['delve', 2345], ['webhook', 9443]]);
+    const services = manifests.filter(m => m.kind === 'Service');
+    expect(services.map(s => [s.spec.type, s.spec.ports.map((p: any) => [p.name, p.port, p.targetPort])])).toEqual([
+      ['LoadBalancer', [['ssh', 2222, 2222]]],
+      ['ClusterIP', [['https', 443, 9443]]],
+    ]);
+    expect(one(manifests, 'Certificate').spec.issuerRef).toEqual({ group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'selfsigned' });
+    expect(one(manifests, 'ValidatingWebhookConfiguration').webhooks[0].failurePolicy).toBe('Ignore');
+    // delve's port is declared on the container (for launch-json) but published nowhere.
+    expect(podSpec(manifests).containers[0].ports.map((p: any) => [p.name, p.containerPort])).toEqual([['ssh', 2222], ['delve', 2345], ['webhook', 9443]]);
     const conf = one(manifests, 'ConfigMap').data['supervisord.conf'];
     expect(conf).toContain('[program:delve]');
     expect(conf).toContain('[program:webhook]');

@@ -3,12 +3,14 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
+import { certificateCrdPath } from './cert-manager';
 
 /**
  * Strict JSON-schema validation of synthesized objects:
  * - built-in kinds against Kubernetes 1.27's own OpenAPI document (api/openapi-spec/swagger.json of the
  *   k8s.io/kubernetes Go module, fetched through the Go module proxy), the API level of cdk8s-plus-27;
- * - SecurityContextConstraints against the openAPIV3Schema of OpenShift's CRD in ../shared.
+ * - SecurityContextConstraints against the openAPIV3Schema of OpenShift's CRD in ../shared;
+ * - cert-manager's Certificate against its CRD, from cert-manager's Go module (test/support/cert-manager.ts).
  * Every object schema is closed (additionalProperties: false), so an unknown or misspelt field fails, as it
  * does under the API server's strict field validation.
  */
@@ -62,12 +64,14 @@ export class StrictSchemas {
         if (!this.byKind.has(key)) this.byKind.set(key, ajv.compile({ $ref: `k8s#/definitions/${name}` }));
       }
     }
-    const crd = parse(readFileSync(SCC_CRD, 'utf8'));
-    for (const version of crd.spec.versions) {
-      const schema = close(version.schema.openAPIV3Schema);
-      // metadata is validated by the API server's ObjectMeta, not by the CRD schema.
-      schema.properties.metadata = { $ref: 'k8s#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' };
-      this.byKind.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, ajv.compile(schema));
+    // OpenShift's SCC, and cert-manager's Certificate (the webhook's serving certificate).
+    for (const crd of [SCC_CRD, certificateCrdPath()].map(file => parse(readFileSync(file, 'utf8')))) {
+      for (const version of crd.spec.versions) {
+        const schema = close(version.schema.openAPIV3Schema);
+        // metadata is validated by the API server's ObjectMeta, not by the CRD schema.
+        schema.properties.metadata = { $ref: 'k8s#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' };
+        this.byKind.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, ajv.compile(schema));
+      }
     }
   }
 
