@@ -145,6 +145,7 @@ EOF
 
 # --- jest ----------------------------------------------------------------------------------------------
 export E2E_IMAGE="$image" E2E_CACHE="$cache"
+rm -f "${cache}/timings.json"  # each test file adds its figures
 status=0
 (cd "$repo" && npx jest --config test/e2e/jest.config.js --ci --runInBand "$@") || status=$?
 
