@@ -235,6 +235,8 @@ const OPTION_KEY_SET: Record<keyof EnvironmentOptions | Exclude<keyof GoRemoteEn
   hostKeysSecret: true,
   hostCertificateAuthority: true,
   serviceAccountToken: true,
+  kubeconfig: true,
+  idleStop: true,
 };
 /** GoRemoteEnvironmentProps the fleet sets itself. */
 type FleetSetProp = 'authorizedKeys' | 'name' | 'namespace' | 'platform';

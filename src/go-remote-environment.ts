@@ -1,11 +1,14 @@
 import { createHash } from 'crypto';
-import { ApiObject, Chart, Names } from 'cdk8s';
+import { ApiObject, Chart, Duration, JsonPatch, Lazy, Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { ApiAccessRules, ApiGrant, ApiResource, GrantScope, KUBECONFIG_VOLUME, KubeconfigSecret, READ_VERBS, READ_WRITE_VERBS, kubeconfigMount, validateKubeconfig } from './api-access';
 import { renderAuthorizedKeys } from './authorized-keys';
 import { HOST_CA_ANNOTATION, checkHostCertificateAuthority } from './client-files';
 import { CLONE_SCRIPT, GitRepository, ResolvedGitRepository, cloneEnvironment, resolveGitRepository } from './git-repository';
 import { SecurityContextConstraints } from './imports/openshift-security';
+import { idleStopEnv, idleStopProgram, idleStopRule, validateIdleStop } from './idle-stop';
+import { annotateLintExemptions } from './lint-exemptions';
 import {
   EnvironmentNetworkPolicyOptions, WorkloadImpersonation, createEnvironmentNetworkPolicy, validateImpersonation, validateNetworkPolicy,
 } from './network-policy';
@@ -210,11 +213,32 @@ export interface EnvironmentOptions {
   readonly hostCertificateAuthority?: string;
   /**
    * Whether the ServiceAccount token is mounted, so that `kubectl` in the environment acts as the
-   * environment's ServiceAccount (with exactly the permissions of its Role).
+   * environment's ServiceAccount (with exactly the permissions of its Role and of the `grant*` calls).
    *
-   * @default false
+   * @default - mounted only when the environment needs API access: when `idleStop` is set, or when permissions
+   *   were granted (`grant*`) and no `kubeconfig` is mounted; otherwise not mounted
    */
   readonly serviceAccountToken?: boolean;
+  /**
+   * A Secret holding a kubeconfig (the original go-remote's way to reach the API), mounted read-only at
+   * `/etc/go-remote/kubeconfig/config` with `KUBECONFIG` pointing at it, for `kubectl` and client-go in SSH
+   * sessions and programs. The ServiceAccount token is then not mounted unless `serviceAccountToken` is true
+   * or `idleStop` needs it. See docs/guides/api-access.md.
+   *
+   * @default - no kubeconfig: the ServiceAccount token, when mounted, is the environment's API identity
+   */
+  readonly kubeconfig?: KubeconfigSecret;
+  /**
+   * Stop the environment after this long without an SSH session: a supervisord program scales the
+   * environment's own Deployment to 0 replicas, with a Role rule limited to `deployments/scale` of that one
+   * Deployment (and the ServiceAccount token mounted). Scale it back up with
+   * `kubectl scale deployment/<name> --replicas=1`. Under GitOps, make the controller ignore `/spec/replicas`
+   * (`GitOps.ignoreReplicaDifferences()`), or it scales the environment back up. Whole seconds, from 1 minute
+   * to 30 days; sessions are looked for every 30 seconds. See docs/guides/api-access.md.
+   *
+   * @default - never stopped
+   */
+  readonly idleStop?: Duration;
   /**
    * Admission webhook development: a program served over HTTPS to the API server through a ClusterIP Service
    * `<name>-webhook` (443 → the program's port), with a serving certificate from cert-manager or OpenShift's
@@ -276,7 +300,7 @@ export interface GoRemoteEnvironmentProps extends EnvironmentOptions {
 /** Variables the environment sets itself; `env` may not override them. */
 const RESERVED_ENV = /^(GO_REMOTE_.*|GOPATH|GOMODCACHE|GOCACHE|HOME)$/;
 /** Volume names and mount paths the environment uses itself. */
-const RESERVED_VOLUMES = new Set(['workspace', 'config', 'run', 'host-keys', 'git-credentials', 'webhook-tls']);
+const RESERVED_VOLUMES = new Set(['workspace', 'config', 'run', 'host-keys', 'git-credentials', KUBECONFIG_VOLUME, 'webhook-tls']);
 const RESERVED_MOUNT_ROOTS = [Paths.WORKSPACE, '/etc/go-remote', Paths.RUN_DIR];
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const LABEL_KEY_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
@@ -289,6 +313,7 @@ const LABEL_KEY_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
  * Objects (construct id → kind, name):
  * - `ServiceAccount` → ServiceAccount `<name>`
  * - `Role`, `RoleBinding` → Role and RoleBinding `<name>` (the ServiceAccount's only permissions)
+ * - `ClusterRole`, `ClusterRoleBinding` → `go-remote-<namespace>-<name>` (after a cluster-wide grant only)
  * - `Scc` → SecurityContextConstraints `go-remote-<namespace>-<name>` (OpenShift, when no default SCC in
  *   the library's table admits the pod)
  * - `SccRoleBinding` → RoleBinding `<name>-scc-<scc>` to ClusterRole `system:openshift:scc:<scc>` (OpenShift,
@@ -322,13 +347,18 @@ export class GoRemoteEnvironment extends Construct {
   public readonly programs: Program[];
   /** The OpenShift SCC the pod needs (`openshift.io/required-scc`), on OpenShift. */
   public readonly requiredScc?: string;
-  /** The public key of the host certificate authority (`<type> <base64>`), when one is declared. */
-  public readonly hostCertificateAuthority?: string;
   /**
    * The Pod Security Standards level the pod passes, and so the least a namespace's Pod Security Admission
    * `enforce` label may allow (see docs/guides/operator-development.md): restricted without node access.
    */
   public readonly podSecurityLevel: PodSecurityLevel;
+  /** The public key of the host certificate authority (`<type> <base64>`), when one is declared. */
+  public readonly hostCertificateAuthority?: string;
+
+  /** How long without an SSH session before the environment scales itself to 0, when set. */
+  public readonly idleStop?: Duration;
+  /** The kubeconfig Secret mounted into the environment, when one is declared. */
+  public readonly kubeconfig?: KubeconfigSecret;
 
   public readonly serviceAccount: k8s.KubeServiceAccount;
   public readonly role: k8s.KubeRole;
@@ -349,6 +379,12 @@ export class GoRemoteEnvironment extends Construct {
   public readonly webhookConfiguration?: ApiObject;
   /** The environment's NetworkPolicy `<name>`, with `networkPolicy`. */
   public readonly networkPolicy?: k8s.KubeNetworkPolicy;
+
+  private readonly labels: { [key: string]: string };
+  private readonly apiAccess: ApiAccessRules;
+  private readonly serviceAccountTokenProp?: boolean;
+  private clusterRoleObject?: k8s.KubeClusterRole;
+  private clusterRoleBindingObject?: k8s.KubeClusterRoleBinding;
 
   constructor(scope: Construct, id: string, props: GoRemoteEnvironmentProps) {
     super(scope, id);
@@ -381,6 +417,16 @@ export class GoRemoteEnvironment extends Construct {
     if (props.hostCertificateAuthority !== undefined) {
       this.hostCertificateAuthority = checkHostCertificateAuthority(problems, 'hostCertificateAuthority', props.hostCertificateAuthority);
     }
+    if (props.kubeconfig !== undefined) {
+      validateKubeconfig(problems, 'kubeconfig', props.kubeconfig);
+      if (props.env?.KUBECONFIG !== undefined) {
+        problems.add('env.KUBECONFIG', props.env.KUBECONFIG, 'is set by \'kubeconfig\'; remove one of them');
+      }
+    }
+    if (props.idleStop !== undefined) validateIdleStop(problems, 'idleStop', props.idleStop, props.serviceAccountToken, this.programs);
+    this.idleStop = props.idleStop;
+    this.kubeconfig = props.kubeconfig;
+    this.serviceAccountTokenProp = props.serviceAccountToken;
     this.podSecurityLevel = podSecurityLevelOf(access,
       (props.volumes ?? []).flatMap(v => Object.keys(v.volume ?? {}).filter(k => k !== 'name')));
     const defaultScc = this.platform === Platform.OPENSHIFT ? defaultSccFor(access) : undefined;
@@ -416,10 +462,12 @@ export class GoRemoteEnvironment extends Construct {
       'app.kubernetes.io/managed-by': 'cdk8s-go-remote',
     };
     const meta = (objectName: string) => ({ name: objectName, namespace: ns, labels });
+    this.labels = labels;
 
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: meta(name),
-      automountServiceAccountToken: props.serviceAccountToken ?? false,
+      // Read at synthesis: a grant made after construction mounts the token.
+      automountServiceAccountToken: Lazy.any({ produce: () => this.serviceAccountTokenMounted }),
     });
 
     if (openShiftScc) {
@@ -436,16 +484,22 @@ export class GoRemoteEnvironment extends Construct {
       }
     }
 
-    this.role = new k8s.KubeRole(this, 'Role', {
-      metadata: meta(name),
-      // No rules at all rather than `rules: []`: the API server drops an empty list, so `[]` would differ
-      // from the stored object at every GitOps re-apply.
-      rules: this.scc ? [{
+    const fixedRules: k8s.PolicyRule[] = [];
+    if (this.scc) {
+      fixedRules.push({
         apiGroups: ['security.openshift.io'],
         resources: ['securitycontextconstraints'],
         resourceNames: [this.scc.name],
         verbs: ['use'],
-      }] : undefined,
+      });
+    }
+    if (props.idleStop !== undefined) fixedRules.push(idleStopRule(name));
+    this.apiAccess = new ApiAccessRules(fixedRules);
+    this.role = new k8s.KubeRole(this, 'Role', {
+      metadata: meta(name),
+      // No rules at all rather than `rules: []`: the API server drops an empty list, so `[]` would differ
+      // from the stored object at every GitOps re-apply. Read at synthesis, so later grants are emitted.
+      rules: Lazy.any({ produce: () => this.apiAccess.roleRules() }),
     });
     this.roleBinding = new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata: meta(name),
@@ -457,7 +511,7 @@ export class GoRemoteEnvironment extends Construct {
     const configData: { [key: string]: string } = {
       'authorized_keys': authorizedKeys,
       'sshd_config': renderSshdConfig({ user: this.sshUser, root: access.runAsRoot }),
-      'supervisord.conf': renderSupervisordConfig(this.programs, defaultDirectory),
+      'supervisord.conf': renderSupervisordConfig(props.idleStop ? [...this.programs, idleStopProgram()] : this.programs, defaultDirectory),
     };
     if (git?.knownHosts) configData.known_hosts = git.knownHosts;
     this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: meta(`${name}-config`), data: configData });
@@ -511,6 +565,13 @@ export class GoRemoteEnvironment extends Construct {
         externalTrafficPolicy: props.networkPolicy && serviceType !== ServiceType.CLUSTER_IP ? 'Local' : undefined,
       },
     });
+    // The findings kube-score and Checkov raise on purpose, as their own exemption annotations with a reason.
+    annotateLintExemptions(this.deployment, this.service, serviceType, {
+      nodeAccess: access,
+      platform: this.platform,
+      image: props.image ?? DEFAULT_IMAGE,
+      imagePullPolicy: props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT,
+    }, () => this.serviceAccountTokenMounted);
 
     if (webhook) {
       const objects = createWebhookObjects(this, webhook, { name, namespace: ns!, labels, selector });
@@ -522,6 +583,86 @@ export class GoRemoteEnvironment extends Construct {
       this.networkPolicy = createEnvironmentNetworkPolicy(this, 'NetworkPolicy', {
         name, namespace: ns, labels, selector, options: props.networkPolicy, sourceRanges: props.sourceRanges, programs: this.programs,
       });
+    }
+  }
+
+  /**
+   * Whether the ServiceAccount token is mounted: `serviceAccountToken` when set, else whether the environment
+   * needs API access (`idleStop`, or grants without a `kubeconfig`). Final once every grant is made.
+   */
+  public get serviceAccountTokenMounted(): boolean {
+    return this.serviceAccountTokenProp
+      ?? (this.idleStop !== undefined || (this.kubeconfig === undefined && this.apiAccess.hasGrants));
+  }
+
+  /** The ClusterRole `go-remote-<namespace>-<name>`, once a cluster-wide grant was made. */
+  public get clusterRole(): k8s.KubeClusterRole | undefined {
+    return this.clusterRoleObject;
+  }
+
+  /** The ClusterRoleBinding `go-remote-<namespace>-<name>`, once a cluster-wide grant was made. */
+  public get clusterRoleBinding(): k8s.KubeClusterRoleBinding | undefined {
+    return this.clusterRoleBindingObject;
+  }
+
+  /**
+   * Grants the environment's ServiceAccount `verbs` on `resources`, in its namespace (a rule of its Role) or
+   * cluster-wide (a rule of the ClusterRole `go-remote-<namespace>-<name>`, created with its binding at the
+   * first cluster-wide grant). One rule per API group, so nothing wider than declared; no wildcards. The
+   * ServiceAccount token is mounted unless `serviceAccountToken` is false (refused) or a `kubeconfig` is
+   * mounted (refused unless `serviceAccountToken` is true). Grants made any time before synthesis count.
+   */
+  public grant(grant: ApiGrant): void {
+    const problems = new Problems();
+    if (this.serviceAccountTokenProp === false) {
+      problems.add('serviceAccountToken', false, 'but a grant needs the ServiceAccount token mounted; remove \'serviceAccountToken: false\' or the grant');
+    } else if (this.kubeconfig !== undefined && this.serviceAccountTokenProp !== true) {
+      problems.add('kubeconfig', this.kubeconfig.secretName, 'is mounted as KUBECONFIG, so the ServiceAccount\'s grants would go unused; grant the kubeconfig\'s user instead, or set \'serviceAccountToken: true\' to mount both');
+    }
+    const cluster = grant?.scope === GrantScope.CLUSTER;
+    if (cluster && this.namespace === undefined) {
+      problems.add('namespace', this.namespace, 'expected a namespace: a cluster-wide grant creates a ClusterRole named after the namespace');
+    }
+    problems.throwIfAny();
+    this.apiAccess.add('grant', grant);
+    if (cluster && this.clusterRoleObject === undefined) this.createClusterRole();
+  }
+
+  /** Grants get, list and watch on `resources` in the environment's namespace. */
+  public grantRead(...resources: ApiResource[]): void {
+    this.grant({ resources, verbs: READ_VERBS });
+  }
+
+  /** Grants get, list, watch, create, update, patch and delete on `resources` in the environment's namespace. */
+  public grantReadWrite(...resources: ApiResource[]): void {
+    this.grant({ resources, verbs: READ_WRITE_VERBS });
+  }
+
+  /** Grants get, list and watch on `resources` in every namespace (and on cluster-scoped resources). */
+  public grantClusterRead(...resources: ApiResource[]): void {
+    this.grant({ resources, verbs: READ_VERBS, scope: GrantScope.CLUSTER });
+  }
+
+  /** Grants get, list, watch, create, update, patch and delete on `resources` in every namespace. */
+  public grantClusterReadWrite(...resources: ApiResource[]): void {
+    this.grant({ resources, verbs: READ_WRITE_VERBS, scope: GrantScope.CLUSTER });
+  }
+
+  private createClusterRole(): void {
+    const name = `go-remote-${this.namespace}-${this.name}`;
+    this.clusterRoleObject = new k8s.KubeClusterRole(this, 'ClusterRole', {
+      metadata: { name, labels: this.labels },
+      rules: Lazy.any({ produce: () => this.apiAccess.clusterRoleRules() }),
+    });
+    this.clusterRoleBindingObject = new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+      metadata: { name, labels: this.labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: this.clusterRoleObject.name },
+      subjects: [{ kind: 'ServiceAccount', name: this.serviceAccount.name, namespace: this.namespace }],
+    });
+    // Both are cluster-scoped; cdk8s would copy the chart's namespace onto them.
+    if (Chart.of(this).namespace) {
+      this.clusterRoleObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+      this.clusterRoleBindingObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     }
   }
 
@@ -627,6 +768,9 @@ export class GoRemoteEnvironment extends Construct {
       { name: 'GOCACHE', value: Paths.GOCACHE },
     ];
     if (git) env.push({ name: 'GO_REMOTE_CHECKOUT', value: git.checkout });
+    if (props.idleStop) env.push(...idleStopEnv(props.idleStop, this.name));
+    const kubeconfig = props.kubeconfig ? kubeconfigMount(props.kubeconfig) : undefined;
+    if (kubeconfig) env.push(kubeconfig.env);
     for (const [key, value] of Object.entries(props.env ?? {})) env.push({ name: key, value });
 
     // Non-root, nothing escalates, every capability dropped unless the node access profile adds one.
@@ -663,6 +807,10 @@ export class GoRemoteEnvironment extends Construct {
     if (props.hostKeysSecret) {
       mounts.push({ name: 'host-keys', mountPath: Paths.HOST_KEYS_SECRET_DIR, readOnly: true });
       volumes.push({ name: 'host-keys', secret: { secretName: props.hostKeysSecret, defaultMode: 0o400, optional: false } });
+    }
+    if (kubeconfig) {
+      mounts.push(kubeconfig.mount);
+      volumes.push(kubeconfig.volume);
     }
     access.hostPaths.forEach((h, i) => {
       mounts.push({ name: `node-${i}`, mountPath: h.mountPath, readOnly: h.readOnly ?? true });
@@ -710,7 +858,7 @@ export class GoRemoteEnvironment extends Construct {
 
     return {
       serviceAccountName: props.impersonation?.serviceAccountName ?? this.serviceAccount.name,
-      automountServiceAccountToken: props.serviceAccountToken ?? false,
+      automountServiceAccountToken: Lazy.any({ produce: () => this.serviceAccountTokenMounted }),
       enableServiceLinks: false,
       securityContext: podSecurity,
       hostPid: access.hostPid || undefined,

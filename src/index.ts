@@ -1,9 +1,13 @@
 export { ValidationErrors } from './errors';
+export { ApiResource, ApiVerb, GrantScope } from './api-access';
+export type { ApiGrant, KubeconfigSecret } from './api-access';
 export * from './client-files';
 export * from './go-remote-environment';
 export * from './fleet';
 export * from './git-repository';
 export * from './gitops';
+export { LintExemptions, Linter } from './lint-exemptions';
+export type { LintExemption, LintSubject } from './lint-exemptions';
 export * from './network-policy';
 export * from './node-access';
 export * from './platform';

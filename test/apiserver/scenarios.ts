@@ -9,6 +9,7 @@ import { Testing } from 'cdk8s';
 import { stringify } from 'yaml';
 import { GoRemoteEnvironment } from '../../src';
 import { exampleCharts, scenarioCharts } from '../scenarios';
+import { apiAccessCharts, expectedGrantedAccess, expectedIdleStopAccess } from './api-access';
 import { deliveryCharts } from './delivery';
 
 interface Access {
@@ -34,6 +35,8 @@ export function expectedAccess(env: GoRemoteEnvironment): Access[] {
     { user, namespace: ns, verb: 'update', group: 'apps', resource: 'deployments', name: env.deployment.name, allowed: false },
     { user, namespace: ns, verb: 'use', group: 'security.openshift.io', resource: 'securitycontextconstraints', name: 'privileged', allowed: false },
   ];
+  // Idle stop: get and patch of its own Deployment's scale only; grants: what they declare, nothing wider.
+  access.push(...expectedIdleStopAccess(env), ...expectedGrantedAccess(env));
   if (env.scc) {
     access.push(
       { user, namespace: ns, verb: 'use', group: 'security.openshift.io', resource: 'securitycontextconstraints', name: env.scc.name, allowed: true },
@@ -58,7 +61,7 @@ export function expectedAccess(env: GoRemoteEnvironment): Access[] {
 export function writeScenarios(out: string): string[] {
   rmSync(out, { recursive: true, force: true });
   const app = Testing.app();
-  const charts = { ...exampleCharts(app), ...scenarioCharts(app), ...deliveryCharts(app) };
+  const charts = { ...exampleCharts(app), ...scenarioCharts(app), ...deliveryCharts(app), ...apiAccessCharts(app) };
   for (const [name, chart] of Object.entries(charts)) {
     const dir = join(out, name);
     mkdirSync(dir, { recursive: true });

@@ -1,0 +1,244 @@
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import * as net from 'net';
+import { tmpdir } from 'os';
+import { delimiter, join } from 'path';
+import { Duration } from 'cdk8s';
+import { parseWithSupervisor } from './support/supervisord';
+import { configFile, devContainer, one, synth } from './util';
+
+const SCRIPT = join(__dirname, '..', 'images', 'go-remote', 'go-remote-idle-stop');
+
+describe('idle stop: the construct', () => {
+  test('GIVEN idleStop THEN supervisord runs the image script as program idle-stop, not restarted after it succeeded', () => {
+    const { manifests } = synth({ idleStop: Duration.minutes(30) });
+    const program = parseWithSupervisor(configFile(manifests, 'supervisord.conf')).programs.find(p => p.name === 'idle-stop');
+    expect(program).toMatchObject({
+      command: '/usr/local/bin/go-remote-idle-stop',
+      directory: '/',
+      autostart: true,
+      environment: {},
+    });
+    expect(program!.autorestart).toMatch(/RestartWhenExitUnexpected/);
+  });
+
+  test('GIVEN idleStop THEN the container gets the period in seconds, the 30 s interval and its own Deployment name', () => {
+    const { manifests, env } = synth({ idleStop: Duration.minutes(30) }, { id: 'alice' });
+    const vars = devContainer(manifests).env.filter((e: any) => e.name.startsWith('GO_REMOTE_IDLE_STOP_'));
+    expect(vars).toEqual([
+      { name: 'GO_REMOTE_IDLE_STOP_SECONDS', value: '1800' },
+      { name: 'GO_REMOTE_IDLE_STOP_INTERVAL_SECONDS', value: '30' },
+      { name: 'GO_REMOTE_IDLE_STOP_DEPLOYMENT', value: env.deployment.name },
+    ]);
+    expect(env.idleStop?.toMinutes()).toBe(30);
+  });
+
+  test('GIVEN idleStop THEN the Role allows get and patch of its own Deployment\'s scale, and nothing else', () => {
+    const { manifests } = synth({ name: 'alice', idleStop: Duration.hours(2) });
+    expect(one(manifests, 'Role').rules).toEqual([
+      { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['alice'], verbs: ['get', 'patch'] },
+    ]);
+    // The Deployment itself declares one replica; idle stop changes it in the cluster only.
+    expect(one(manifests, 'Deployment').spec.replicas).toBe(1);
+  });
+
+  test('GIVEN no idleStop (the default) THEN no program, no variables, no rule', () => {
+    const { manifests, env } = synth();
+    expect(configFile(manifests, 'supervisord.conf')).not.toContain('idle-stop');
+    expect(devContainer(manifests).env.map((e: any) => e.name).filter((n: string) => n.includes('IDLE'))).toEqual([]);
+    expect(one(manifests, 'Role').rules).toBeUndefined();
+    expect(env.idleStop).toBeUndefined();
+  });
+
+  test('GIVEN idleStop on OpenShift with node access THEN the SCC rule comes first, then idle stop', () => {
+    const { NodeAccess, Platform } = require('../src');
+    const { manifests } = synth({ name: 'alice', platform: Platform.OPENSHIFT, nodeAccess: NodeAccess.none().withHostPid(), idleStop: Duration.minutes(5) });
+    expect(one(manifests, 'Role').rules.map((r: any) => r.resources[0])).toEqual(['securitycontextconstraints', 'deployments/scale']);
+  });
+
+  describe('validation', () => {
+    test('less than a minute is refused', () => {
+      expect(() => synth({ idleStop: Duration.seconds(59) })).toThrow(/'idleStop' is "59 seconds"; expected a Duration of whole seconds from 1 minute to 30 days/);
+    });
+    test('a fraction of a second is refused', () => {
+      expect(() => synth({ idleStop: Duration.millis(90500) })).toThrow(/'idleStop' is "90.5 seconds"/);
+    });
+    test('more than 30 days is refused', () => {
+      expect(() => synth({ idleStop: Duration.days(31) })).toThrow(/'idleStop' is "2678400 seconds"/);
+    });
+    test('not a Duration is refused', () => {
+      expect(() => synth({ idleStop: 30 as any })).toThrow(/'idleStop' is 30; expected a Duration/);
+    });
+    test('serviceAccountToken: false is refused with idleStop', () => {
+      expect(() => synth({ idleStop: Duration.minutes(5), serviceAccountToken: false })).toThrow(/'serviceAccountToken' is false; but 'idleStop' scales the Deployment/);
+    });
+    test('a program named idle-stop is refused with idleStop', () => {
+      expect(() => synth({ idleStop: Duration.minutes(5), programs: [{ name: 'idle-stop', command: 'x' }] })).toThrow(/'programs\[0\].name' is "idle-stop"; is the program 'idleStop' adds/);
+    });
+    test('a program named idle-stop is accepted without idleStop', () => {
+      expect(() => synth({ programs: [{ name: 'idle-stop', command: 'x' }] })).not.toThrow();
+    });
+  });
+});
+
+// ---- the script itself, run with bash ----
+
+/** Runs the script to completion with only the given variables (and PATH). */
+function runScript(env: { [k: string]: string }, args: string[] = []) {
+  return spawnSync('bash', [SCRIPT, ...args], { env: { PATH: process.env.PATH!, ...env }, encoding: 'utf8', timeout: 20_000 });
+}
+
+function sessions(port: number): number {
+  return Number(execFileSync('bash', [SCRIPT, '--sessions'], { env: { PATH: process.env.PATH!, GO_REMOTE_SSH_PORT: String(port) }, encoding: 'utf8' }).trim());
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 50));
+  }
+}
+
+function listen(host: string): Promise<{ server: net.Server; port: number; accepted: net.Socket[] }> {
+  const accepted: net.Socket[] = [];
+  const server = net.createServer(s => accepted.push(s));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => resolve({ server, port: (server.address() as net.AddressInfo).port, accepted }));
+  });
+}
+
+function connect(host: string, port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, host, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+function ipv6Loopback(): boolean {
+  try {
+    return readFileSync('/proc/net/if_inet6', 'utf8').includes('00000000000000000000000000000001');
+  } catch {
+    return false;
+  }
+}
+
+describe('idle stop: the script counts SSH sessions from the real /proc/net/tcp', () => {
+  test('a listener alone is no session; each established connection to the port is one; closed ones are none', async () => {
+    const { server, port, accepted } = await listen('127.0.0.1');
+    try {
+      expect(sessions(port)).toBe(0); // LISTEN is not a session
+      const a = await connect('127.0.0.1', port);
+      await until(() => accepted.length === 1, 'the first accept');
+      expect(sessions(port)).toBe(1); // the client's own socket (remote port = SSH port) does not count
+      const b = await connect('127.0.0.1', port);
+      await until(() => accepted.length === 2, 'the second accept');
+      expect(sessions(port)).toBe(2);
+      // Another port's connections do not count.
+      expect(sessions(port === 65535 ? 1 : port + 1)).toBe(0);
+      a.destroy();
+      b.destroy();
+      accepted.forEach(s => s.destroy());
+      await until(() => sessions(port) === 0, 'the sessions to close');
+    } finally {
+      server.close();
+    }
+  });
+
+  (ipv6Loopback() ? test : test.skip)('a connection over IPv6 (/proc/net/tcp6) counts', async () => {
+    const { server, port, accepted } = await listen('::1');
+    try {
+      const a = await connect('::1', port);
+      await until(() => accepted.length === 1, 'the accept');
+      expect(sessions(port)).toBe(1);
+      a.destroy();
+      accepted.forEach(s => s.destroy());
+      await until(() => sessions(port) === 0, 'the session to close');
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('idle stop: the script treats its inputs as data', () => {
+  let dir: string;
+  let saDir: string;
+  let base: { [k: string]: string };
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'idle-stop-'));
+    saDir = join(dir, 'sa');
+    require('fs').mkdirSync(saDir);
+    writeFileSync(join(saDir, 'token'), 'not-a-real-token');
+    writeFileSync(join(saDir, 'ca.crt'), 'not-a-real-ca');
+    writeFileSync(join(saDir, 'namespace'), 'team');
+    base = {
+      GO_REMOTE_IDLE_STOP_SECONDS: '60',
+      GO_REMOTE_IDLE_STOP_DEPLOYMENT: 'alice',
+      GO_REMOTE_SERVICE_ACCOUNT_DIR: saDir,
+      GO_REMOTE_RUN_DIR: dir,
+      KUBERNETES_SERVICE_HOST: '127.0.0.1',
+      KUBERNETES_SERVICE_PORT: '1',
+    };
+  });
+
+  const refused = (vars: { [k: string]: string }, message: RegExp) => {
+    const r = runScript({ ...base, ...vars });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+  };
+
+  test('an idle period that is not a number is refused, and arithmetic in it is never evaluated', () => {
+    const marker = join(dir, 'evaluated');
+    refused({ GO_REMOTE_IDLE_STOP_SECONDS: `a[$(touch ${marker})]` }, /GO_REMOTE_IDLE_STOP_SECONDS is 'a\[\$\(touch .*expected a whole number from 1 to 9999999/);
+    expect(existsSync(marker)).toBe(false);
+  });
+  test('a missing idle period is refused', () => refused({ GO_REMOTE_IDLE_STOP_SECONDS: '' }, /GO_REMOTE_IDLE_STOP_SECONDS is ''/));
+  test('a zero interval is refused', () => refused({ GO_REMOTE_IDLE_STOP_INTERVAL_SECONDS: '0' }, /GO_REMOTE_IDLE_STOP_INTERVAL_SECONDS is '0'; expected a whole number from 1 to 3600/));
+  test('an SSH port out of range is refused', () => refused({ GO_REMOTE_SSH_PORT: '70000' }, /GO_REMOTE_SSH_PORT is '70000'; expected a whole number from 1 to 65535/));
+  test('an SSH port with a leading zero (octal in bash) is refused', () => refused({ GO_REMOTE_SSH_PORT: '02222' }, /GO_REMOTE_SSH_PORT is '02222'/));
+  test('a Deployment name with shell characters is refused', () => refused({ GO_REMOTE_IDLE_STOP_DEPLOYMENT: 'alice;id' }, /GO_REMOTE_IDLE_STOP_DEPLOYMENT is 'alice;id'; expected a Deployment name/));
+  test('a Deployment name starting with "-" (a kubectl flag) is refused', () => refused({ GO_REMOTE_IDLE_STOP_DEPLOYMENT: '--all' }, /GO_REMOTE_IDLE_STOP_DEPLOYMENT is '--all'/));
+  test('an unreadable token is refused', () => refused({ GO_REMOTE_SERVICE_ACCOUNT_DIR: join(dir, 'none') }, /none\/token is not readable: the ServiceAccount token is not mounted/));
+  test('a namespace file that is not a namespace is refused', () => {
+    writeFileSync(join(saDir, 'namespace'), 'team\nkind: Evil');
+    refused({}, /namespace holds 'team\nkind: Evil'; expected a namespace name/);
+  });
+  test('an API host with other characters is refused', () => refused({ KUBERNETES_SERVICE_HOST: 'h"\nx' }, /KUBERNETES_SERVICE_HOST is 'h"/));
+  test('unexpected arguments are refused', () => {
+    const r = runScript(base, ['--now']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unexpected arguments: --now/);
+  });
+
+  test('GIVEN an unreachable API server THEN it writes a kubeconfig that names the token file, keeps trying and does not exit', async () => {
+    const kubectlDirs = [process.env.PATH!, join(__dirname, '..', '.cache', 'k8s', 'v1.27.16', 'bin')].join(delimiter);
+    const hasKubectl = spawnSync('bash', ['-c', 'command -v kubectl'], { env: { PATH: kubectlDirs } }).status === 0;
+    if (!hasKubectl) {
+      if (process.env.CI === 'true') throw new Error('kubectl is not on PATH (bash tools/k8s/build.sh builds one into .cache/k8s)');
+      console.warn('SKIPPED: no kubectl on PATH or in .cache/k8s (set CI=true to make this an error)');
+      return;
+    }
+    const { port } = await listen('127.0.0.1').then(l => { l.server.close(); return l; }); // a closed port
+    const child: ChildProcess = spawn('bash', [SCRIPT], {
+      env: { ...base, PATH: kubectlDirs, HOME: dir, GO_REMOTE_IDLE_STOP_SECONDS: '1', GO_REMOTE_IDLE_STOP_INTERVAL_SECONDS: '1', KUBERNETES_SERVICE_PORT: String(port), GO_REMOTE_SSH_PORT: '1' },
+    });
+    let stderr = '';
+    child.stderr!.on('data', d => stderr += d);
+    let exited = false;
+    child.on('exit', () => exited = true);
+    try {
+      await until(() => (stderr.match(/scaling failed; trying again/g) ?? []).length >= 2 || exited, 'two failed attempts', 30_000);
+      expect(exited).toBe(false);
+      expect(stderr).toContain('scaling deployment/alice to 0 replicas');
+      const kubeconfig = readFileSync(join(dir, 'idle-stop.kubeconfig'), 'utf8');
+      expect(kubeconfig).toContain(`tokenFile: "${saDir}/token"`);
+      expect(kubeconfig).toContain(`server: "https://127.0.0.1:${port}"`);
+      expect(kubeconfig).toContain('namespace: "team"');
+      expect(kubeconfig).not.toContain('not-a-real-token');
+      expect(require('fs').statSync(join(dir, 'idle-stop.kubeconfig')).mode & 0o077).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 40_000);
+});
