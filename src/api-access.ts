@@ -255,6 +255,10 @@ export class ApiAccessRules {
    */
   public add(prop: string, grant: ApiGrant): void {
     const problems = new Problems();
+    if (grant === null || typeof grant !== 'object') {
+      problems.add(prop, grant, 'expected an ApiGrant ({ resources, verbs, resourceNames?, scope? })');
+      problems.throwIfAny();
+    }
     const scope = grant.scope ?? GrantScope.NAMESPACE;
     if (!Object.values(GrantScope).includes(scope)) {
       problems.add(`${prop}.scope`, scope, 'expected GrantScope.NAMESPACE or GrantScope.CLUSTER');

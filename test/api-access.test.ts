@@ -219,6 +219,7 @@ describe('API access', () => {
       expect(String(error)).toMatch(message);
     };
 
+    test('no grant at all', () => refuse(e => e.grant(undefined as any), /'grant' is undefined; expected an ApiGrant/));
     test('no resources', () => refuse(e => e.grantRead(), /'grant.resources' is \[\]; expected at least one ApiResource/));
     test('no verbs', () => refuse(e => e.grant({ resources: [ApiResource.PODS], verbs: [] }), /'grant.verbs' is \[\]; expected at least one ApiVerb/));
     test('a wildcard verb', () => refuse(e => e.grant({ resources: [ApiResource.PODS], verbs: ['*' as ApiVerb] }), /'grant.verbs\[0\]' is "\*"; expected an ApiVerb .* never granted/));
