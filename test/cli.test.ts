@@ -401,7 +401,7 @@ describe('usage', () => {
     const result = await cli('--help');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Usage: cdk8s-go-remote <command> <dist-dir> \[options\]/);
-    for (const word of ['ssh-config', 'known-hosts', 'launch-json', 'ports', '--ask-cluster', '--from-cluster']) expect(result.stdout).toContain(word);
+    for (const word of ['ssh-config', 'known-hosts', 'launch-json', 'ports', 'host-certificate', '--ask-cluster', '--from-cluster']) expect(result.stdout).toContain(word);
   });
 
   test.each([
