@@ -2,8 +2,8 @@ import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EXAMPLES } from '../examples';
 import {
-  AutoRestart, GoRemoteEnvironment, GoRemoteEnvironmentProps, HostPathType, ImagePullPolicy, NodeAccess, Platform, ServiceType,
-  WorkspaceAccessMode,
+  AdmissionOperation, AdmissionWebhookType, AutoRestart, GoRemoteEnvironment, GoRemoteEnvironmentProps, HostPathType, ImagePullPolicy,
+  NodeAccess, Platform, ServiceType, WebhookCertificate, WorkspaceAccessMode,
 } from '../src';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICUbZ+ogzart4VhTD/Pt2WqN7wHdh983iNOTeOFH/NtA alice@laptop';
@@ -50,6 +50,19 @@ export const ACCEPTED_INPUTS: { [name: string]: Partial<GoRemoteEnvironmentProps
   },
   'openshift-host-network': { platform: Platform.OPENSHIFT, nodeAccess: NodeAccess.hostNetwork() },
   'openshift-host-proc': { platform: Platform.OPENSHIFT, nodeAccess: NodeAccess.hostProc() },
+  'openshift-mutating-webhook': {
+    platform: Platform.OPENSHIFT,
+    programs: [{ name: 'hook', command: 'go run ./cmd/hook', port: 8443, expose: false }],
+    webhook: {
+      program: 'hook',
+      certificate: WebhookCertificate.openShiftServiceCa(),
+      admission: {
+        type: AdmissionWebhookType.MUTATING,
+        path: '/mutate',
+        rules: [{ operations: [AdmissionOperation.CREATE], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+      },
+    },
+  },
   'openshift-ptrace': { platform: Platform.OPENSHIFT, nodeAccess: NodeAccess.none().withCapabilities('SYS_PTRACE').withHostPid() },
   'kubernetes-privileged': { nodeAccess: NodeAccess.privileged().withHostPid().withHostPath({ path: '/proc', mountPath: '/host/proc' }) },
 };
