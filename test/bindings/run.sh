@@ -75,20 +75,28 @@ if [[ ! -f .jsii || -n $(find src package.json -newer .jsii -print -quit) ]]; th
   npx projen compile
 fi
 
-step "jsii-pacmak: Go modules of cdk8s $CDK8S, cdk8s-plus-27 $CDK8S_PLUS and this library (code only)"
 for p in cdk8s:$CDK8S cdk8s-plus-27:$CDK8S_PLUS constructs:$CONSTRUCTS; do
   have=$(node -p "require('./node_modules/${p%%:*}/package.json').version")
   [[ $have == "${p#*:}" ]] || fail "node_modules/${p%%:*} is $have; the apps pin ${p#*:} (update CDK8S* in $me, $here/go/go.mod and the pins below)"
 done
-rm -rf "$cache/go" "$cache/python"
-# --no-npmignore: pacmak would otherwise add the output directory to .npmignore (a projen-managed file).
-npx jsii-pacmak --code-only --no-npmignore --target go --outdir "$cache" node_modules/cdk8s node_modules/cdk8s-plus-27 .
+# The packages are rebuilt when what they are made of changed: the assembly, the compiled JavaScript, the
+# package manifest, jsii-pacmak and the versions of the dependencies.
+fingerprint=$( (cat .jsii package.json; find lib -type f -name '*.js' | LC_ALL=C sort | xargs cat;
+  echo "$pacmak_version $CDK8S $CDK8S_PLUS $CONSTRUCTS") | sha256sum | cut -c1-16)
+if [[ $(cat "$cache/fingerprint" 2>/dev/null) == "$fingerprint" && -d $cache/go/cdk8sgoremote ]] && compgen -G "$cache/python/*.whl" >/dev/null; then
+  step "jsii-pacmak: packages are current (fingerprint $fingerprint)"
+else
+  rm -rf "$cache/go" "$cache/python" "$cache/fingerprint"
+  step "jsii-pacmak: Go modules of cdk8s $CDK8S, cdk8s-plus-27 $CDK8S_PLUS and this library (code only)"
+  # --no-npmignore: pacmak would otherwise add the output directory to .npmignore (a projen-managed file).
+  npx jsii-pacmak --code-only --no-npmignore --target go --outdir "$cache" node_modules/cdk8s node_modules/cdk8s-plus-27 .
+  step "jsii-pacmak: the Python wheel (build and twine check, as a release does)"
+  npx jsii-pacmak --no-npmignore --target python --outdir "$cache" .
+  echo "$fingerprint" >"$cache/fingerprint"
+fi
 generated_runtime=$(grep -ho 'github.com/aws/jsii-runtime-go v[0-9.]*' "$cache"/go/*/go.mod | sort -u)
 [[ $generated_runtime == "github.com/aws/jsii-runtime-go v$pacmak_version" ]] ||
   fail "the generated go.mod files require '$generated_runtime', expected v$pacmak_version"
-
-step "jsii-pacmak: the Python wheel (build and twine check, as a release does)"
-npx jsii-pacmak --no-npmignore --target python --outdir "$cache" .
 wheels=("$cache"/python/*.whl)
 [[ ${#wheels[@]} -eq 1 && -f ${wheels[0]} ]] || fail "expected one wheel in $cache/python, found: ${wheels[*]}"
 
