@@ -108,6 +108,11 @@ project.addTask('test:bindings', {
   exec: 'bash test/bindings/run.sh',
   receiveArgs: true,
 });
+project.addTask('test:linters', {
+  description: 'Linter tier: kube-score (Go module) and Checkov (PyPI) over every example and node-access profile; every finding exempted with a reason or listed in README',
+  exec: 'bash test/linters/run.sh',
+  receiveArgs: true,
+});
 project.addTask('bench', {
   description: 'Synthesis benchmark: environments against the same objects as raw ApiObjects (not a test)',
   exec: 'ts-node --project test/tsconfig.json bench/synth.ts',
