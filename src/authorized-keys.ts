@@ -23,7 +23,9 @@ const COMMENT = /^[\x20-\x7e]*$/;
  * list of keys. Returns an error sentence, or undefined when the line is a valid key.
  * @internal
  */
-export function authorizedKeyProblem(line: string): string | undefined {
+export function authorizedKeyProblem(key: string): string | undefined {
+  // A .pub file read as-is ends with one line break; that alone is not a second line.
+  const line = withoutFinalLineBreak(key);
   if (hasControlCharacter(line)) {
     return `expected one OpenSSH public key on a single line, found ${describeControlCharacter(line)}`;
   }
@@ -67,7 +69,7 @@ export function renderAuthorizedKeys(problems: Problems, prop: string, keys: str
       problems.add(`${prop}[${i}]`, key, problem);
       return;
     }
-    const line = key.trim().split(/ +/).join(' ');
+    const line = withoutFinalLineBreak(key).trim().split(/ +/).join(' ');
     const id = line.split(' ').slice(0, 2).join(' ');
     if (seen.has(id)) {
       problems.add(`${prop}[${i}]`, key, 'expected each key once; this key is already listed');
@@ -76,4 +78,8 @@ export function renderAuthorizedKeys(problems: Problems, prop: string, keys: str
     lines.push(line);
   });
   return lines.map(l => `${l}\n`).join('');
+}
+
+function withoutFinalLineBreak(key: string): string {
+  return key.replace(/\r?\n$/, '');
 }

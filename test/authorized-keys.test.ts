@@ -51,6 +51,14 @@ describe('authorizedKeys', () => {
     expect(() => synth({ authorizedKeys: [`ssh-ed25519 ${rsa}`] })).toThrow(/it decodes to 'ssh-rsa'/);
   });
 
+  test('the one line break that ends a .pub file read as-is is accepted and not emitted twice', () => {
+    const { manifests } = synth({ authorizedKeys: [`${KEY}\n`, `${publicKey()}\r\n`] });
+    expect(configFile(manifests, 'authorized_keys').split('\n')).toHaveLength(3);
+    expect(configFile(manifests, 'authorized_keys')).not.toContain('\r');
+  });
+  test('rule: a second line break after the final one is refused', () => {
+    expect(() => synth({ authorizedKeys: [`${KEY}\n\n`] })).toThrow(/expected one OpenSSH public key on a single line, found U\+000A \(a newline\)/);
+  });
   test('rule: no newline (one entry cannot smuggle a second key or an option line)', () => {
     expect(() => synth({ authorizedKeys: [`${KEY}\n${publicKey()}`] })).toThrow(/'authorizedKeys\[0\]' is "ssh-ed25519 .*"; expected one OpenSSH public key on a single line, found U\+000A \(a newline\) at character 94/);
   });
