@@ -6,8 +6,8 @@ import { ApiAccessRules, ApiGrant, ApiResource, GrantScope, KUBECONFIG_VOLUME, K
 import { renderAuthorizedKeys } from './authorized-keys';
 import { HOST_CA_ANNOTATION, checkHostCertificateAuthority } from './client-files';
 import { CLONE_SCRIPT, GitRepository, ResolvedGitRepository, cloneEnvironment, resolveGitRepository } from './git-repository';
-import { SecurityContextConstraints } from './imports/openshift-security';
 import { idleStopEnv, idleStopProgram, idleStopRule, validateIdleStop } from './idle-stop';
+import { SecurityContextConstraints } from './imports/openshift-security';
 import { annotateLintExemptions } from './lint-exemptions';
 import {
   EnvironmentNetworkPolicyOptions, WorkloadImpersonation, createEnvironmentNetworkPolicy, validateImpersonation, validateNetworkPolicy,

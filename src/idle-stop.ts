@@ -22,18 +22,20 @@ const MAX_SECONDS = 30 * 24 * 3600;
  * a ServiceAccount token to act with, and no declared program of the same name.
  * @internal
  */
-export function validateIdleStop(problems: Problems, prop: string, idleStop: Duration, serviceAccountToken: boolean | undefined, programs: Program[]): void {
+export function validateIdleStop(
+  problems: Problems, prop: string, idleStop: Duration, serviceAccountToken: boolean | undefined, programs: Program[],
+): void {
   const seconds = idleStop instanceof Duration ? idleStop.toSeconds({ integral: false }) : NaN;
   if (!Number.isInteger(seconds) || seconds < MIN_SECONDS || seconds > MAX_SECONDS) {
     const shown = idleStop instanceof Duration ? `${seconds} seconds` : idleStop;
     problems.add(prop, shown, 'expected a Duration of whole seconds from 1 minute to 30 days, such as Duration.minutes(30)');
   }
   if (serviceAccountToken === false) {
-    problems.add('serviceAccountToken', serviceAccountToken, `but 'idleStop' scales the Deployment through the API with the ServiceAccount token; remove 'serviceAccountToken: false' or 'idleStop'`);
+    problems.add('serviceAccountToken', serviceAccountToken, 'but \'idleStop\' scales the Deployment through the API with the ServiceAccount token; remove \'serviceAccountToken: false\' or \'idleStop\'');
   }
   programs.forEach((p, i) => {
     if (p.name === IDLE_STOP_PROGRAM) {
-      problems.add(`programs[${i}].name`, p.name, `is the program 'idleStop' adds; choose another name`);
+      problems.add(`programs[${i}].name`, p.name, 'is the program \'idleStop\' adds; choose another name');
     }
   });
 }

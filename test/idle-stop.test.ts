@@ -1,9 +1,10 @@
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'fs';
 import * as net from 'net';
 import { tmpdir } from 'os';
 import { delimiter, join } from 'path';
 import { Duration } from 'cdk8s';
+import { NodeAccess, Platform } from '../src';
 import { parseWithSupervisor } from './support/supervisord';
 import { configFile, devContainer, one, synth } from './util';
 
@@ -51,7 +52,6 @@ describe('idle stop: the construct', () => {
   });
 
   test('GIVEN idleStop on OpenShift with node access THEN the SCC rule comes first, then idle stop', () => {
-    const { NodeAccess, Platform } = require('../src');
     const { manifests } = synth({ name: 'alice', platform: Platform.OPENSHIFT, nodeAccess: NodeAccess.none().withHostPid(), idleStop: Duration.minutes(5) });
     expect(one(manifests, 'Role').rules.map((r: any) => r.resources[0])).toEqual(['securitycontextconstraints', 'deployments/scale']);
   });
@@ -170,7 +170,7 @@ describe('idle stop: the script treats its inputs as data', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'idle-stop-'));
     saDir = join(dir, 'sa');
-    require('fs').mkdirSync(saDir);
+    mkdirSync(saDir);
     writeFileSync(join(saDir, 'token'), 'not-a-real-token');
     writeFileSync(join(saDir, 'ca.crt'), 'not-a-real-ca');
     writeFileSync(join(saDir, 'namespace'), 'team');
@@ -238,7 +238,7 @@ describe('idle stop: the script treats its inputs as data', () => {
       expect(kubeconfig).toContain(`server: "https://127.0.0.1:${port}"`);
       expect(kubeconfig).toContain('namespace: "team"');
       expect(kubeconfig).not.toContain('not-a-real-token');
-      expect(require('fs').statSync(join(dir, 'idle-stop.kubeconfig')).mode & 0o077).toBe(0);
+      expect((statSync(join(dir, 'idle-stop.kubeconfig')).mode % 0o1000).toString(8)).toBe('600');
     } finally {
       child.kill('SIGKILL');
     }

@@ -77,7 +77,9 @@ async function cli(...argv: string[]): Promise<string> {
 }
 
 /** The client files of one environment, written by the command: `<dir>/config` and `<dir>/known_hosts`. */
-async function clientFiles(env: Environment, dir: string, knownHostsArgs: string[], configArgs: string[]): Promise<{ config: string; knownHosts: string }> {
+async function clientFiles(
+  env: Environment, dir: string, knownHostsArgs: string[], configArgs: string[],
+): Promise<{ config: string; knownHosts: string }> {
   fs.mkdirSync(dir, { recursive: true });
   const knownHosts = path.join(dir, 'known_hosts');
   const config = path.join(dir, 'config');
@@ -286,7 +288,8 @@ describe('OpenSSH with StrictHostKeyChecking yes and only the generated files', 
     expect(fs.readFileSync(caFiles.knownHosts, 'utf8')).toBe(`@cert-authority ${ALIAS} ${caPub.split(' ').slice(0, 2).join(' ')}\n`);
     down();
     play(forPodman(certified.docs, {
-      claimName: CLAIMS[1], dropClaims: true,
+      claimName: CLAIMS[1],
+      dropClaims: true,
       secrets: { [SECRET]: { 'ssh_host_ed25519_key-cert.pub': fs.readFileSync(path.join(ca, 'ssh_host_ed25519_key-cert.pub'), 'utf8') } },
     }), 'b-certified');
     await waitForSsh(caFiles.config, Date.now());
