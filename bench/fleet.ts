@@ -5,11 +5,14 @@
  *                       [--chart-per-env-max 10000] [--timeout 900] [--output yaml|files]
  *
  * For each size N it measures, each in a fresh Node process (so memory and JIT state do not leak between
- * figures), the wall time of building the app and rendering its YAML, and the process's peak RSS. Rendering is
- * what `App.synthYaml()` does (every chart's `toJson()`, each object to YAML, joined), less one thing:
+ * figures), the wall time of building the app and rendering its YAML, and the process's peak RSS. Rendering gives
+ * the bytes of `App.synthYaml()` (every chart's `toJson()`, each object to YAML, joined), less two things:
  * cdk8s 2.70 passes all documents as arguments of one call (`Yaml.stringify(...docs)`), which overflows the
- * stack somewhere between 60,000 and 130,000 objects (10,000 environments are 120,000). `synthYaml()` and the
- * FILE_PER_CHART and FILE_PER_APP layouts of `app.synth()` fail there; the file-per-resource layouts do not.
+ * stack somewhere between 60,000 and 130,000 objects (10,000 environments are 120,000; `synthYaml()` and the
+ * FILE_PER_CHART and FILE_PER_APP layouts of `app.synth()` fail there, the file-per-resource layouts do not);
+ * and it holds every document's JSON, every document's YAML and the joined YAML at once, where this render
+ * drops each document's JSON once rendered and appends its YAML to one string (less to hold, though the peak
+ * RSS at 10,000 environments still passes 1.2 GiB, the floor's too: write file per resource for less).
  * Modes:
  * - `fleet`: one GoRemoteFleet of N developers (a namespace each, with its quota, limits and network
  *   policies) in one Chart, with Argo CD sync waves (`GitOps.addSyncWaves`);
@@ -85,11 +88,23 @@ function buildFloor(objects: any[]): App {
   return app;
 }
 
-/** `App.synthYaml()` without its one call with every document as an argument (see above). */
+/**
+ * `App.synthYaml()` without its one call with every document as an argument (see above), and without holding
+ * every document's JSON, their YAML and the joined YAML at once: each document's JSON is dropped once rendered,
+ * and the YAML is appended to one string. The bytes are those of `synthYaml()`.
+ */
 function render(app: App): string {
-  const docs: any[] = [];
-  for (const chart of app.charts) for (const obj of chart.toJson()) docs.push(obj);
-  return docs.map(doc => Yaml.stringify(doc)).join('---\n');
+  let yaml = '';
+  let first = true;
+  for (const chart of app.charts) {
+    const docs: any[] = chart.toJson();
+    for (let i = 0; i < docs.length; i++) {
+      yaml += (first ? '' : '---\n') + Yaml.stringify(docs[i]);
+      first = false;
+      docs[i] = undefined;
+    }
+  }
+  return yaml;
 }
 
 interface Figure {
