@@ -163,8 +163,9 @@ export class LintExemptions {
   }
 
   private static sorted(exemptions: LintExemption[]): LintExemption[] {
-    const key = (e: LintExemption) => [e.linter, e.check.replace(/\d+/g, d => d.padStart(6, '0'))].join(' ');
-    return [...exemptions].sort((a, b) => key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+    // Keys computed once per exemption (not per comparison): this runs for every environment of a fleet.
+    const keyed = exemptions.map(e => ({ e, key: `${e.linter} ${e.check.replace(/\d+/g, d => d.padStart(6, '0'))}` }));
+    return keyed.sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0).map(k => k.e);
   }
 
   private constructor() {}
