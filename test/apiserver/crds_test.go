@@ -11,7 +11,7 @@ import (
 
 var crdFiles = flag.String("crds", os.Getenv("APISERVER_CRDS"),
 	"CustomResourceDefinition files installed before the scenarios, separated by "+string(os.PathListSeparator)+
-		" (env APISERVER_CRDS; test/apiserver/gitops-crds.sh prints Argo CD's and Flux's)")
+		" (env APISERVER_CRDS; test/apiserver/crds.sh prints them)")
 
 // installCRDs applies the CRDs of the given files (as a scenario: applied, established, re-applied without
 // change), so that the scenarios' custom resources (Argo CD Applications, Flux Kustomizations ...) are

@@ -1,7 +1,7 @@
 /**
  * The fleet examples' delivery objects (Argo CD's ApplicationSet and bootstrap Application, Flux's
  * GitRepository and Kustomization), one scenario each, for the API-server tier, which validates them against
- * the CRDs of the Argo CD and Flux releases that test/apiserver/gitops-crds.sh pins. Their team charts are
+ * the CRDs of the Argo CD and Flux releases that test/apiserver/crds.sh pins. Their team charts are
  * examples (examples/index.ts) and are applied as such.
  */
 import { App, Chart } from 'cdk8s';

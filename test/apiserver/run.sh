@@ -60,8 +60,7 @@ fi
 
 started=$SECONDS
 status=0
-crds=$(bash "$here/gitops-crds.sh") # Argo CD's and Flux's CRDs, for the fleet examples' delivery objects
-crds=$crds:$(bash "$here/cert-manager-crds.sh") # cert-manager's Certificate CRD, for the webhook example
+crds=$(bash "$here/crds.sh") # Argo CD's and Flux's CRDs (fleet examples), cert-manager's Certificate (webhook example)
 (cd "$here" && K8S_BIN_DIR=$bin APISERVER_SCENARIOS=$dirs APISERVER_CRDS=$crds go test -v -count=1 -timeout 20m .) || status=$?
 echo "test/apiserver/run.sh: build ${build_time} s (etcd, kube-apiserver, harness), test $((SECONDS - started)) s (against $bin)"
 exit $status

@@ -9,19 +9,8 @@ import { Testing } from 'cdk8s';
 import { stringify } from 'yaml';
 import { GoRemoteEnvironment } from '../../src';
 import { exampleCharts, scenarioCharts } from '../scenarios';
-import { apiAccessCharts, expectedGrantedAccess, expectedIdleStopAccess } from './api-access';
+import { AccessExpectation as Access, apiAccessCharts, expectedGrantedAccess, expectedIdleStopAccess } from './api-access';
 import { deliveryCharts } from './delivery';
-
-interface Access {
-  user: string;
-  namespace: string;
-  verb: string;
-  group: string;
-  resource: string;
-  name?: string;
-  subresource?: string;
-  allowed: boolean;
-}
 
 /** What README promises about an environment's ServiceAccount, as SubjectAccessReviews. */
 export function expectedAccess(env: GoRemoteEnvironment): Access[] {

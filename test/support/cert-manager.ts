@@ -3,7 +3,7 @@ import { join } from 'path';
 
 /**
  * cert-manager's Go module, which holds its CRDs in deploy/crds; the webhook's Certificate is validated against
- * the Certificate CRD (test/support/schemas.ts) and applied after it (test/apiserver/cert-manager-crds.sh pins
+ * the Certificate CRD (test/support/schemas.ts) and applied after it (test/apiserver/crds.sh pins
  * the same version and its hash).
  */
 export const CERT_MANAGER_MODULE = 'github.com/cert-manager/cert-manager@v1.19.4';
