@@ -238,10 +238,13 @@ describe('the synthesized environment, played by podman', () => {
     try {
       const start = Date.now();
       let version: any;
-      while (Date.now() - start < 60_000 && !version) {
+      // dlv debug first compiles the program without optimizations, the standard library included: a minute or
+      // more on 2 loaded cores with a cold build cache (60 s was once too short at load 10-14).
+      while (Date.now() - start < 240_000 && !version) {
         version = await delveCall(toDelve.port, 'RPCServer.GetVersion').catch(() => undefined);
         if (!version) await sleep(250);
       }
+      if (!version) throw new Error(`delve did not answer within 240 s; /tmp/dlv.log:\n${(await sshExec(session.client, 'cat /tmp/dlv.log')).stdout}`);
       expect(version).toEqual(expect.objectContaining({ APIVersion: 2 }));
       expect(version.DelveVersion).toMatch(/Version: \d+\.\d+\.\d+/);
       await delveCall(toDelve.port, 'RPCServer.Detach', { Kill: true }).catch(() => undefined);
