@@ -168,6 +168,15 @@ function main(out: string, readmePath: string): void {
   const doc = readme(readmePath);
   const charts = readdirSync(join(out, 'exempt')).sort();
   const index: { [chart: string]: { profiles: string[] } } = JSON.parse(readFileSync(join(out, 'charts.json'), 'utf8'));
+  // Every chart synth.ts wrote is checked, and the default environment among them (its checks below are the
+  // README comparison): an empty or partial output directory is a failure, not a pass over fewer charts.
+  const listed = Object.keys(index).sort();
+  const bare = readdirSync(join(out, 'bare')).sort();
+  if (charts.length === 0) problem(`${out}/exempt holds no chart: synth.ts wrote nothing`);
+  if (JSON.stringify(charts) !== JSON.stringify(listed) || JSON.stringify(bare) !== JSON.stringify(listed)) {
+    problem(`the charts differ: charts.json lists [${listed.join(', ')}], exempt/ holds [${charts.join(', ')}], bare/ holds [${bare.join(', ')}]`);
+  }
+  if (!charts.includes(DEFAULT_CHART)) problem(`${DEFAULT_CHART} was not synthesized: README's default exemptions were not compared`);
   const checkovExempt = checkovResults(out, 'exempt');
   const checkovBare = checkovResults(out, 'bare');
   const checkovDefault = checkovResults(out, 'default-alone');
