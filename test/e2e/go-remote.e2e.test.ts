@@ -6,7 +6,7 @@ import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { utils } from 'ssh2';
 import {
-  CACHE, Doc, GitServer, LOOPBACK, REPO, SshSession, delveCall, findDoc, forPodman, forwardLocal, httpGet, podman,
+  CACHE, Doc, GitServer, LOOPBACK, REPO, SshSession, addTimings, delveCall, findDoc, forPodman, forwardLocal, httpGet, podman,
   publicKeyFingerprint, sleep, sshConnect, sshExec, sshLoginShell, toYaml, waitFor, waitForLogin,
 } from './harness';
 import { GoRemoteEnvironment, GoRemoteEnvironmentProps, NodeAccess } from '../../src';
@@ -132,10 +132,7 @@ afterAll(() => {
   let build = {};
   const buildFile = path.join(CACHE, 'build-timings.json');
   if (fs.existsSync(buildFile)) build = JSON.parse(fs.readFileSync(buildFile, 'utf8'));
-  // Other files of the tier add their figures to the same file (run.sh empties it first).
-  const file = path.join(CACHE, 'timings.json');
-  const all = { ...(fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {}), ...build, ...timings };
-  fs.writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+  const all = addTimings({ ...build, ...timings });
   process.stdout.write(`e2e timings:\n${Object.entries(all).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n`);
 });
 

@@ -47,6 +47,17 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
   throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
 }
 
+/**
+ * Adds figures to the tier's timings file (<CACHE>/timings.json, which run.sh empties before jest) and returns
+ * everything the file now holds: each test file of the tier records its own figures there.
+ */
+export function addTimings(figures: { [k: string]: unknown }): { [k: string]: unknown } {
+  const file = path.join(CACHE, 'timings.json');
+  const all = { ...(fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {}), ...figures };
+  fs.writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+  return all;
+}
+
 export function findDoc(docs: Doc[], kind: string): Doc {
   const found = docs.filter(d => d.kind === kind);
   if (found.length !== 1) throw new Error(`expected one ${kind} in the synthesized manifests, found ${found.length}`);

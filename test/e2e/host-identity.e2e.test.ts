@@ -17,7 +17,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
-import { CACHE, Doc, forPodman, podman, publicKeyFingerprint, run, toYaml } from './harness';
+import { addTimings, CACHE, Doc, forPodman, podman, publicKeyFingerprint, run, sleep, toYaml } from './harness';
 import { GoRemoteEnvironment, GoRemoteEnvironmentProps } from '../../src';
 import { main } from '../../src/cli';
 
@@ -126,7 +126,7 @@ async function waitForSsh(config: string, since: number, extra: string[] = []): 
       return Date.now() - since;
     }
     if (HOST_KEY_REFUSED.test(last.stderr)) throw new Error(`ssh refused the host key:\n${last.stderr}`);
-    await new Promise(r => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error(`no ssh login within ${START_DEADLINE_MS} ms: ${last?.stderr}`);
 }
@@ -140,7 +140,7 @@ async function knownHostsFromCluster(env: Environment): Promise<string> {
       return await cli('known-hosts', env.dist, '--from-cluster');
     } catch (e) {
       last = e;
-      await new Promise(r => setTimeout(r, 200));
+      await sleep(200);
     }
   }
   throw new Error(`known-hosts --from-cluster did not succeed: ${String(last)}`);
@@ -212,9 +212,7 @@ beforeAll(() => {
 afterAll(() => {
   cleanUp();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  const file = path.join(CACHE, 'timings.json');
-  const all = { ...(fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {}), ...timings };
-  fs.writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+  addTimings(timings);
   process.stdout.write(`host identity e2e timings:\n${Object.entries(timings).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n`);
 });
 
@@ -307,7 +305,7 @@ describe('OpenSSH with StrictHostKeyChecking yes and only the generated files', 
     while (Date.now() - start < START_DEADLINE_MS) {
       refused = await ssh(direct, 'id -un');
       if (HOST_KEY_REFUSED.test(refused.stderr)) break;
-      await new Promise(r => setTimeout(r, 100));
+      await sleep(100);
     }
     expect(refused!.code).toBe(255);
     expect(refused!.stdout).toBe('');
@@ -364,7 +362,7 @@ describe('OpenSSH with StrictHostKeyChecking yes and only the generated files', 
       },
     }), 'd');
     const start = Date.now();
-    while (Date.now() - start < START_DEADLINE_MS && !/has no principals/.test(devLogs())) await new Promise(r => setTimeout(r, 200));
+    while (Date.now() - start < START_DEADLINE_MS && !/has no principals/.test(devLogs())) await sleep(200);
     expect(devLogs()).toMatch(/go-remote: error: \/etc\/go-remote\/host-keys\/ssh_host_ed25519_key-cert\.pub has no principals, so it would be valid for every host/);
   });
 });
