@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { GoRemoteValidationError } from './errors';
 import { EnvironmentOptions, GoRemoteEnvironment, GoRemoteEnvironmentProps, ServiceType } from './go-remote-environment';
 import { Platform } from './platform';
-import { widestPodSecurityLevel } from './pod-security';
+import { PodSecurityLevel, widestPodSecurityLevel } from './pod-security';
 import { SSH_PORT } from './program';
 import { Problems, checkCidr, checkDns1035Label, checkDnsLabel, checkQuantity } from './validation';
 import { DEFAULT_WORKSPACE_SIZE, WORKSPACE_PROTECTION_ANNOTATIONS } from './workspace';
@@ -390,8 +390,15 @@ export class GoRemoteFleet extends Construct {
     }
 
     // ---- Pod Security Admission, from what each environment resolved ----
+    // One pass over the environments (not one per namespace: per-developer namespaces make that quadratic).
+    const levelsOf = new Map<string, PodSecurityLevel[]>();
+    for (const env of this.environments) {
+      const levels = levelsOf.get(env.namespace!) ?? [];
+      levels.push(env.podSecurityLevel);
+      levelsOf.set(env.namespace!, levels);
+    }
     for (const [ns, obj] of namespaceObjects) {
-      const level = widestPodSecurityLevel(this.environments.filter(e => e.namespace === ns).map(e => e.podSecurityLevel));
+      const level = widestPodSecurityLevel(levelsOf.get(ns) ?? []);
       for (const mode of PSA_MODES) obj.metadata.addLabel(`pod-security.kubernetes.io/${mode}`, level);
     }
   }
