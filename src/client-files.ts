@@ -561,19 +561,14 @@ export function checkHostCertificateAuthority(problems: Problems, prop: string, 
     problems.add(prop, '<a private key, not shown>', 'expected the CA\'s public key (the line of its .pub file): the CA\'s private key stays where you sign host keys, never in the cluster or in manifests');
     return undefined;
   }
-  const problem = typeof value === 'string' ? authorizedKeyProblem(value) : 'expected a string';
-  if (problem) {
-    problems.add(prop, value, problem.replace('OpenSSH public key', 'OpenSSH public key (the CA\'s, the line of its .pub file)'));
-    return undefined;
-  }
-  return value.trim().split(/ +/).slice(0, 2).join(' ');
+  return checkPublicKey(problems, prop, value, 'the CA\'s, the line of its .pub file');
 }
 
-/** Checks `<type> <base64> [comment]` and returns `<type> <base64>`. */
-function checkPublicKey(problems: Problems, prop: string, value: string): string | undefined {
+/** Checks `<type> <base64> [comment]` and returns `<type> <base64>`; `whose` says whose key is expected. */
+function checkPublicKey(problems: Problems, prop: string, value: string, whose = 'the host\'s, as in ssh_host_ed25519_key.pub'): string | undefined {
   const problem = typeof value === 'string' ? authorizedKeyProblem(value) : 'expected a string';
   if (problem) {
-    problems.add(prop, value, problem.replace('OpenSSH public key', 'OpenSSH public key (the host\'s, as in ssh_host_ed25519_key.pub)'));
+    problems.add(prop, value, problem.replace('OpenSSH public key', `OpenSSH public key (${whose})`));
     return undefined;
   }
   return value.trim().split(/ +/).slice(0, 2).join(' ');
