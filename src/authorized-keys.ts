@@ -69,7 +69,7 @@ export function renderAuthorizedKeys(problems: Problems, prop: string, keys: str
       problems.add(`${prop}[${i}]`, key, problem);
       return;
     }
-    const line = withoutFinalLineBreak(key).trim().split(/ +/).join(' ');
+    const line = key.trim().split(/ +/).join(' '); // trim() also drops the final line break of a .pub file
     const id = line.split(' ').slice(0, 2).join(' ');
     if (seen.has(id)) {
       problems.add(`${prop}[${i}]`, key, 'expected each key once; this key is already listed');
