@@ -113,7 +113,7 @@ describe('lint exemptions of other settings', () => {
     expect(a['checkov.io/skip15']).toBeUndefined();
     expect(a['kube-score.go-remote.cdk8s.io/container-image-pull-policy']).toBeUndefined();
     expect(a[KUBE_SCORE_IGNORE_ANNOTATION]).not.toContain('container-image-pull-policy');
-    expect(a['checkov.io/skip43']).toBeDefined();
+    expect(a['checkov.io/skip43']).toBe(DEFAULTS['checkov.io/skip43']); // the tag exemption does not depend on the pull policy
   });
 
   test('GIVEN an image by digest with IfNotPresent THEN no Checkov image exemption, kube-score\'s pull policy kept', () => {
