@@ -247,6 +247,11 @@ describe('API access', () => {
         error = e;
       }
       expect(ValidationErrors.problemsOf(error)).toHaveLength(3);
+      expect(ValidationErrors.problemsOf(error)).toEqual([
+        expect.stringMatching(/^'grant.verbs\[0\]' is "\*"; expected an ApiVerb/),
+        expect.stringMatching(/^'grant.resources\[0\].apiGroup' is "\*"; expected an API group without '\*'/),
+        expect.stringMatching(/^'grant.resources\[0\].resource' is "\*"; expected a resource without '\*'/),
+      ]);
     });
 
     test('a refused grant leaves no rule behind', () => {
