@@ -234,7 +234,8 @@ export interface EnvironmentOptions {
    * Deployment (and the ServiceAccount token mounted). Scale it back up with
    * `kubectl scale deployment/<name> --replicas=1`. Under GitOps, make the controller ignore `/spec/replicas`
    * (`GitOps.ignoreReplicaDifferences()`), or it scales the environment back up. Whole seconds, from 1 minute
-   * to 30 days; sessions are looked for every 30 seconds. See docs/guides/api-access.md.
+   * to 30 days; sessions are looked for every 30 seconds. Not with `impersonation.serviceAccountName`. See
+   * docs/guides/api-access.md.
    *
    * @default - never stopped
    */
@@ -383,6 +384,7 @@ export class GoRemoteEnvironment extends Construct {
   private readonly labels: { [key: string]: string };
   private readonly apiAccess: ApiAccessRules;
   private readonly serviceAccountTokenProp?: boolean;
+  private readonly impersonatedServiceAccount?: string;
   private clusterRoleObject?: k8s.KubeClusterRole;
   private clusterRoleBindingObject?: k8s.KubeClusterRoleBinding;
 
@@ -427,6 +429,7 @@ export class GoRemoteEnvironment extends Construct {
     this.idleStop = props.idleStop;
     this.kubeconfig = props.kubeconfig;
     this.serviceAccountTokenProp = props.serviceAccountToken;
+    this.impersonatedServiceAccount = props.impersonation?.serviceAccountName;
     this.podSecurityLevel = podSecurityLevelOf(access,
       (props.volumes ?? []).flatMap(v => Object.keys(v.volume ?? {}).filter(k => k !== 'name')));
     const defaultScc = this.platform === Platform.OPENSHIFT ? defaultSccFor(access) : undefined;
@@ -445,6 +448,9 @@ export class GoRemoteEnvironment extends Construct {
       validateImpersonation(problems, 'impersonation', props.impersonation);
       if (props.impersonation.serviceAccountName !== undefined && openShiftScc) {
         problems.add('impersonation.serviceAccountName', props.impersonation.serviceAccountName, 'cannot be combined with node access on OpenShift that needs the environment\'s own SCC: it is granted to the environment\'s ServiceAccount only, and granting it to the workload\'s would give the real workload node access');
+      }
+      if (props.impersonation.serviceAccountName !== undefined && props.idleStop !== undefined) {
+        problems.add('impersonation.serviceAccountName', props.impersonation.serviceAccountName, 'cannot be combined with \'idleStop\': its rule is in the environment\'s own Role, and the pod would mount the workload\'s token instead');
       }
     }
     problems.throwIfAny();
@@ -610,7 +616,8 @@ export class GoRemoteEnvironment extends Construct {
    * cluster-wide (a rule of the ClusterRole `go-remote-<namespace>-<name>`, created with its binding at the
    * first cluster-wide grant). One rule per API group, so nothing wider than declared; no wildcards. The
    * ServiceAccount token is mounted unless `serviceAccountToken` is false (refused) or a `kubeconfig` is
-   * mounted (refused unless `serviceAccountToken` is true). Grants made any time before synthesis count.
+   * mounted (refused unless `serviceAccountToken` is true). Refused with `impersonation.serviceAccountName`: the pod
+   * would not run as the ServiceAccount granted. Grants made any time before synthesis count.
    */
   public grant(grant: ApiGrant): void {
     const problems = new Problems();
@@ -618,6 +625,9 @@ export class GoRemoteEnvironment extends Construct {
       problems.add('serviceAccountToken', false, 'but a grant needs the ServiceAccount token mounted; remove \'serviceAccountToken: false\' or the grant');
     } else if (this.kubeconfig !== undefined && this.serviceAccountTokenProp !== true) {
       problems.add('kubeconfig', this.kubeconfig.secretName, 'is mounted as KUBECONFIG, so the ServiceAccount\'s grants would go unused; grant the kubeconfig\'s user instead, or set \'serviceAccountToken: true\' to mount both');
+    }
+    if (this.impersonatedServiceAccount !== undefined) {
+      problems.add('impersonation.serviceAccountName', this.impersonatedServiceAccount, 'but grants go to the environment\'s own ServiceAccount, which the pod does not run as (a grant would only mount the workload\'s token); grant the workload\'s ServiceAccount yourself, or remove serviceAccountName');
     }
     const cluster = grant?.scope === GrantScope.CLUSTER;
     if (cluster && this.namespace === undefined) {

@@ -1,5 +1,5 @@
-import { App, Chart, Testing } from 'cdk8s';
-import { GoRemoteEnvironment, ImagePullPolicy, NodeAccess, Platform, ServiceType, ValidationErrors } from '../src';
+import { App, Chart, Duration, Testing } from 'cdk8s';
+import { ApiResource, GoRemoteEnvironment, ImagePullPolicy, NodeAccess, Platform, ServiceType, ValidationErrors } from '../src';
 import { KEY, all, devContainer, one, podSpec, synth } from './util';
 import { DEFAULT_IMAGE } from '../src/go-remote-environment';
 
@@ -220,6 +220,16 @@ describe('GoRemoteEnvironment', () => {
   });
 
   describe('rules', () => {
+    const IMPERSONATED = { podLabels: { role: 'payments-client' }, workloadSelectors: [{ app: 'checkout' }], serviceAccountName: 'checkout' };
+    test('impersonation.serviceAccountName: not with idleStop (its rule is in the environment\'s own Role)', () => {
+      expect(() => synth({ impersonation: IMPERSONATED, idleStop: Duration.minutes(30) }))
+        .toThrow(/'impersonation.serviceAccountName' is "checkout"; cannot be combined with 'idleStop'/);
+    });
+    test('impersonation.serviceAccountName: no grants (they go to the environment\'s own ServiceAccount); the token stays unmounted', () => {
+      const { env, chart } = synth({ impersonation: IMPERSONATED });
+      expect(() => env.grantRead(ApiResource.PODS)).toThrow(/'impersonation.serviceAccountName' is "checkout"; but grants go to the environment's own ServiceAccount/);
+      expect(podSpec(Testing.synth(chart)).automountServiceAccountToken).toBe(false);
+    });
     test('name: a DNS-1035 label of at most 40 characters', () => {
       expect(() => synth({ name: 'Alice' })).toThrow(/'name' is "Alice"; expected a DNS-1035 label: at most 40/);
       expect(() => synth({ name: '1alice' })).toThrow(/'name' is "1alice"; expected a DNS-1035 label/);
