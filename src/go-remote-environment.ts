@@ -21,7 +21,7 @@ import { createEnvironmentScc, defaultSccFor } from './scc';
 import { renderSshdConfig } from './sshd-config';
 import { renderSupervisordConfig } from './supervisord-config';
 import {
-  Problems, checkAbsolutePath, checkCidr, checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkEnvName, checkQuantity,
+  Problems, checkAbsolutePath, checkCidr, checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkEnvName, checkLabels, checkQuantity,
 } from './validation';
 import { ResolvedWebhook, WebhookOptions, createWebhookObjects, resolveWebhook, webhookPodParts } from './webhook';
 import { WorkspaceOptions, createWorkspaceClaim, validateWorkspace } from './workspace';
@@ -303,8 +303,6 @@ const RESERVED_ENV = /^(GO_REMOTE_.*|GOPATH|GOMODCACHE|GOCACHE|HOME)$/;
 /** Volume names and mount paths the environment uses itself. */
 const RESERVED_VOLUMES = new Set(['workspace', 'config', 'run', 'host-keys', 'git-credentials', KUBECONFIG_VOLUME, 'webhook-tls']);
 const RESERVED_MOUNT_ROOTS = [Paths.WORKSPACE, '/etc/go-remote', Paths.RUN_DIR];
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const LABEL_KEY_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
 /**
  * A remote Go development environment: a pod whose supervisord runs sshd on port 2222 (for VS Code
@@ -722,18 +720,7 @@ export class GoRemoteEnvironment extends Construct {
         }
       }
     });
-    for (const [key, value] of Object.entries(props.nodeSelector ?? {})) {
-      const [prefix, keyName] = key.includes('/') ? key.split(/\/(.*)/s, 2) : [undefined, key];
-      const keyOk = LABEL_KEY_NAME.test(keyName ?? '') && keyName.length <= 63;
-      if (!keyOk) {
-        problems.add('nodeSelector', key, 'expected a label key such as \'kubernetes.io/hostname\' or \'node-role.kubernetes.io/worker\'');
-      } else if (prefix !== undefined) {
-        checkDnsSubdomain(problems, 'nodeSelector', prefix);
-      }
-      if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) {
-        problems.add(`nodeSelector.${key}`, value, 'expected a label value: at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit');
-      }
-    }
+    if (props.nodeSelector !== undefined) checkLabels(problems, 'nodeSelector', props.nodeSelector, false);
     if (props.nodeName !== undefined) checkDnsSubdomain(problems, 'nodeName', props.nodeName);
     if (props.hostKeysSecret !== undefined) checkDnsSubdomain(problems, 'hostKeysSecret', props.hostKeysSecret);
   }

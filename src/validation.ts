@@ -1,3 +1,4 @@
+import { k8s } from 'cdk8s-plus-27';
 import { GoRemoteValidationError } from './errors';
 
 /**
@@ -140,4 +141,64 @@ export function checkEnvName(problems: Problems, prop: string, value: string): b
     return false;
   }
   return true;
+}
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+
+/** Checks a label key (`[prefix/]name`). @internal */
+export function checkLabelKey(problems: Problems, prop: string, key: string): boolean {
+  const slash = typeof key === 'string' ? key.indexOf('/') : -1;
+  const [prefix, name] = slash >= 0 ? [key.slice(0, slash), key.slice(slash + 1)] : [undefined, key];
+  if (typeof name !== 'string' || name.length > 63 || !LABEL_NAME.test(name)) {
+    problems.add(prop, key, 'expected a label key such as \'app\' or \'app.kubernetes.io/name\': an optional DNS subdomain and \'/\', then at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit');
+    return false;
+  }
+  if (prefix !== undefined) {
+    const before = problems.count;
+    checkDnsSubdomain(problems, `${prop} (prefix of the key)`, prefix);
+    return problems.count === before;
+  }
+  return true;
+}
+
+/** Checks a label value. @internal */
+export function checkLabelValue(problems: Problems, prop: string, value: string): boolean {
+  if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) {
+    problems.add(prop, value, 'expected a label value: at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit');
+    return false;
+  }
+  return true;
+}
+
+/** Checks a map of labels; `nonEmpty` refuses `{}`, which would select everything. @internal */
+export function checkLabels(problems: Problems, prop: string, labels: { [key: string]: string }, nonEmpty: boolean): void {
+  if (labels === null || typeof labels !== 'object') {
+    problems.add(prop, labels, 'expected a map of labels');
+    return;
+  }
+  if (nonEmpty && Object.keys(labels).length === 0) {
+    problems.add(prop, labels, 'expected at least one label: an empty selector selects everything');
+  }
+  for (const [key, value] of Object.entries(labels)) {
+    if (checkLabelKey(problems, prop, key)) checkLabelValue(problems, `${prop}.${key}`, value);
+  }
+}
+
+/** Checks a label selector as the API server would. @internal */
+export function checkLabelSelector(problems: Problems, prop: string, selector: k8s.LabelSelector): void {
+  checkLabels(problems, `${prop}.matchLabels`, selector.matchLabels ?? {}, false);
+  (selector.matchExpressions ?? []).forEach((e, i) => {
+    const at = `${prop}.matchExpressions[${i}]`;
+    checkLabelKey(problems, `${at}.key`, e.key);
+    if (!SELECTOR_OPERATORS.includes(e.operator)) {
+      problems.add(`${at}.operator`, e.operator, `expected one of ${SELECTOR_OPERATORS.join(', ')}`);
+    } else if (e.operator === 'In' || e.operator === 'NotIn') {
+      if (!e.values || e.values.length === 0) problems.add(`${at}.values`, e.values, `expected at least one value with ${e.operator}`);
+      (e.values ?? []).forEach((v, j) => checkLabelValue(problems, `${at}.values[${j}]`, v));
+    } else if (e.values && e.values.length > 0) {
+      problems.add(`${at}.values`, e.values, `expected no values with ${e.operator}`);
+    }
+  });
 }

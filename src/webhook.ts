@@ -1,10 +1,9 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { checkLabelSelector } from './network-policy';
 import { Platform } from './platform';
 import { Program } from './program';
-import { Problems, checkDnsSubdomain, checkNoControlCharacters } from './validation';
+import { Problems, checkDnsSubdomain, checkLabelSelector, checkNoControlCharacters } from './validation';
 
 /** Where the serving certificate (`tls.crt`, `tls.key`, and with cert-manager `ca.crt`) is mounted. */
 export const WEBHOOK_CERT_DIR = '/etc/go-remote/webhook-tls';
