@@ -5,8 +5,8 @@ import {
   AdmissionOperation, AdmissionWebhookType, AutoRestart, GoRemoteEnvironment, GoRemoteEnvironmentProps, HostPathType, ImagePullPolicy,
   NodeAccess, Platform, ServiceType, WebhookCertificate, WorkspaceAccessMode,
 } from '../src';
+import { KEY } from './util';
 
-const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICUbZ+ogzart4VhTD/Pt2WqN7wHdh983iNOTeOFH/NtA alice@laptop';
 const KNOWN_HOST = 'github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
 
 /**

@@ -5,8 +5,7 @@
  */
 import { App, Chart, Duration } from 'cdk8s';
 import { ApiResource, ApiVerb, GoRemoteEnvironment, GrantScope } from '../../src';
-
-const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICUbZ+ogzart4VhTD/Pt2WqN7wHdh983iNOTeOFH/NtA alice@laptop';
+import { KEY } from '../util';
 
 /** One SubjectAccessReview and its expected answer (the shape of expectations.json). */
 export interface AccessExpectation {

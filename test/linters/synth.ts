@@ -17,8 +17,8 @@ import * as lib from '../../src';
 import { GoRemoteEnvironment, GoRemoteEnvironmentProps, HostPathType, ImagePullPolicy, NodeAccess, Platform } from '../../src';
 import { KUBE_SCORE_IGNORE_ANNOTATION, KUBE_SCORE_REASON_PREFIX } from '../../src/lint-exemptions';
 import { exampleCharts, scenarioCharts } from '../scenarios';
+import { KEY } from '../util';
 
-const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICUbZ+ogzart4VhTD/Pt2WqN7wHdh983iNOTeOFH/NtA alice@laptop';
 const DIGEST = 'ghcr.io/cdk8s-go-remote/go-remote@sha256:' + 'b'.repeat(64);
 
 /** Whether an annotation key is one of the linters' exemptions (or their reasons). */
