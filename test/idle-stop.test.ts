@@ -10,6 +10,14 @@ import { configFile, devContainer, one, synth } from './util';
 
 const SCRIPT = join(__dirname, '..', 'images', 'go-remote', 'go-remote-idle-stop');
 
+/** Where tools/k8s/build.sh v1.27 (run by test/support/setup.sh) puts kubectl: .cache/k8s/<its go.mod's version>/bin. */
+function builtKubectlDir(): string {
+  const goMod = readFileSync(join(__dirname, '..', 'tools', 'k8s', 'v1.27', 'go.mod'), 'utf8');
+  const version = /^\s*k8s\.io\/kubernetes (v\S+)\s*$/m.exec(goMod)?.[1];
+  if (!version) throw new Error('tools/k8s/v1.27/go.mod requires no k8s.io/kubernetes version');
+  return join(__dirname, '..', '.cache', 'k8s', version, 'bin');
+}
+
 describe('idle stop: the construct', () => {
   test('GIVEN idleStop THEN supervisord runs the image script as program idle-stop, not restarted after it succeeded', () => {
     const { manifests } = synth({ idleStop: Duration.minutes(30) });
@@ -214,7 +222,7 @@ describe('idle stop: the script treats its inputs as data', () => {
   });
 
   test('GIVEN an unreachable API server THEN it writes a kubeconfig that names the token file, keeps trying and does not exit', async () => {
-    const kubectlDirs = [process.env.PATH!, join(__dirname, '..', '.cache', 'k8s', 'v1.27.16', 'bin')].join(delimiter);
+    const kubectlDirs = [process.env.PATH!, builtKubectlDir()].join(delimiter);
     const hasKubectl = spawnSync('bash', ['-c', 'command -v kubectl'], { env: { PATH: kubectlDirs } }).status === 0;
     if (!hasKubectl) {
       if (process.env.CI === 'true') throw new Error('kubectl is not on PATH (bash tools/k8s/build.sh builds one into .cache/k8s)');
