@@ -222,7 +222,7 @@ describe('idle stop: the script treats its inputs as data', () => {
   });
 
   test('GIVEN an unreachable API server THEN it writes a kubeconfig that names the token file, keeps trying and does not exit', async () => {
-    const kubectlDirs = [process.env.PATH!, builtKubectlDir()].join(delimiter);
+    const kubectlDirs = [builtKubectlDir(), process.env.PATH!].join(delimiter); // the pinned build first, whatever this machine has
     const hasKubectl = spawnSync('bash', ['-c', 'command -v kubectl'], { env: { PATH: kubectlDirs } }).status === 0;
     if (!hasKubectl) {
       if (process.env.CI === 'true') throw new Error('kubectl is not on PATH (bash tools/k8s/build.sh builds one into .cache/k8s)');
