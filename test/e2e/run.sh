@@ -5,7 +5,7 @@
 #
 #   bash test/e2e/run.sh [jest arguments...]
 #
-# Needs Linux and root (podman runs rootful here); installs podman, runc and debootstrap with apt-get when
+# Needs Linux and root (podman runs rootful here); installs podman, runc, debootstrap, git and openssh-client with apt-get when
 # they are missing. Where that is impossible the tier says so and stops: a pass outside CI, a failure under
 # CI=true. Caches, logs and timings go to .cache/e2e/ (timings.json).
 set -euo pipefail
@@ -39,6 +39,8 @@ command -v podman >/dev/null || missing+=(podman)
 command -v runc >/dev/null || missing+=(runc)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v git >/dev/null || missing+=(git)
+# host-identity.e2e.test.ts connects with the system's OpenSSH client and signs host keys with ssh-keygen.
+{ command -v ssh >/dev/null && command -v ssh-keygen >/dev/null; } || missing+=(openssh-client)
 if [ "${#missing[@]}" -gt 0 ]; then
   command -v apt-get >/dev/null || unavailable "missing ${missing[*]} and no apt-get to install them"
   say "installing ${missing[*]} with apt-get"
