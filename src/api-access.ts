@@ -233,11 +233,6 @@ export class ApiAccessRules {
     return this.namespaced.length > 0 || this.cluster.length > 0;
   }
 
-  /** Whether a cluster-wide grant was made. */
-  public get hasClusterGrants(): boolean {
-    return this.cluster.length > 0;
-  }
-
   /** The Role's rules, or undefined when there are none (no `rules: []`, which the API server drops). */
   public roleRules(): k8s.PolicyRule[] | undefined {
     const rules = [...this.fixed, ...this.namespaced];
