@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-27';
-import { Problems, checkDnsSubdomain } from './validation';
+import { Problems, checkDnsSubdomain, hasControlCharacter } from './validation';
 
 /**
  * A verb of the Kubernetes API that a grant allows.
@@ -297,7 +297,7 @@ export class ApiAccessRules {
         problems.add(`${prop}.resourceNames`, names, 'expected at least one name, or no resourceNames for every object');
       } else {
         names.forEach((n, i) => {
-          if (typeof n !== 'string' || n === '' || n.includes('/') || n.includes('*') || n.length > 253 || /[\u0000-\u001f\u007f]/.test(n)) {
+          if (typeof n !== 'string' || n === '' || n.includes('/') || n.includes('*') || n.length > 253 || hasControlCharacter(n)) {
             problems.add(`${prop}.resourceNames[${i}]`, n, 'expected an object name (no \'/\', no \'*\', no control character, at most 253 characters)');
           }
         });
