@@ -214,6 +214,14 @@ describe('idle stop: the script treats its inputs as data', () => {
     writeFileSync(join(saDir, 'namespace'), 'team\nkind: Evil');
     refused({}, /namespace holds 'team\nkind: Evil'; expected a namespace name/);
   });
+  test('a ServiceAccount directory that would break out of the kubeconfig\'s quotes is refused', () => {
+    refused({ GO_REMOTE_SERVICE_ACCOUNT_DIR: `${saDir}"\nusers: []` }, /GO_REMOTE_SERVICE_ACCOUNT_DIR is '.*"\nusers: \[\]'; expected an absolute path/);
+    expect(existsSync(join(dir, 'idle-stop.kubeconfig'))).toBe(false);
+  });
+  test('a relative run directory is refused, and nothing is written', () => {
+    refused({ GO_REMOTE_RUN_DIR: 'run' }, /GO_REMOTE_RUN_DIR is 'run'; expected an absolute path/);
+    expect(existsSync(join(dir, 'idle-stop.kubeconfig'))).toBe(false);
+  });
   test('an API host with other characters is refused', () => refused({ KUBERNETES_SERVICE_HOST: 'h"\nx' }, /KUBERNETES_SERVICE_HOST is 'h"/));
   test('unexpected arguments are refused', () => {
     const r = runScript(base, ['--now']);
