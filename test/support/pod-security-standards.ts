@@ -34,7 +34,8 @@ const BASELINE_CAPABILITIES = new Set([
   'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP',
   'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT',
 ]);
-const SAFE_SYSCTLS = new Set([
+/** Kubernetes' safe sysctls: Pod Security's baseline allows these, and so does an SCC's sysctl check (scc-admission.ts). */
+export const SAFE_SYSCTLS: ReadonlySet<string> = new Set([
   'kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start',
   'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range', 'net.ipv4.ip_local_reserved_ports',
   'net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_keepalive_intvl',

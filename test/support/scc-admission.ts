@@ -13,7 +13,7 @@
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { parse } from 'yaml';
-import { withApiDefaults } from './pod-security-standards';
+import { SAFE_SYSCTLS, withApiDefaults } from './pod-security-standards';
 
 export const DEFAULT_SCCS_DIR = join(__dirname, '..', '..', '..', 'shared', 'schemas', 'openshift', 'default-sccs');
 
@@ -31,12 +31,6 @@ export const TYPICAL_NAMESPACE: NamespaceAllocation = {
   uidMin: 1000660000, uidMax: 1000669999, mcsLevel: 's0:c26,c10', groupMin: 1000660000, groupMax: 1000669999,
 };
 
-const SAFE_SYSCTLS = new Set([
-  'kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start',
-  'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range', 'net.ipv4.ip_local_reserved_ports',
-  'net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_keepalive_intvl',
-  'net.ipv4.tcp_keepalive_probes',
-]);
 const TRIVIAL_VOLUMES = new Set(['secret', 'configMap', 'emptyDir', 'downwardAPI', 'projected', 'none']);
 
 /** OpenShift's default SCCs from the fixtures, by name. */
