@@ -180,9 +180,9 @@ export interface KubeconfigSecret {
 }
 
 /** Where the kubeconfig Secret's directory is mounted; `KUBECONFIG` points at the file `config` in it. */
-export const KUBECONFIG_DIR = '/etc/go-remote/kubeconfig';
+const KUBECONFIG_DIR = '/etc/go-remote/kubeconfig';
 /** The file `KUBECONFIG` names. */
-export const KUBECONFIG_PATH = `${KUBECONFIG_DIR}/config`;
+const KUBECONFIG_PATH = `${KUBECONFIG_DIR}/config`;
 /** The volume name of the kubeconfig Secret. */
 export const KUBECONFIG_VOLUME = 'kubeconfig';
 

@@ -4,13 +4,13 @@ import { AutoRestart, Program } from './program';
 import { Problems } from './validation';
 
 /** The idle-stop script in the image (docs/image-contract.md). */
-export const IDLE_STOP_SCRIPT = '/usr/local/bin/go-remote-idle-stop';
+const IDLE_STOP_SCRIPT = '/usr/local/bin/go-remote-idle-stop';
 
 /** The supervisord program that runs it; a declared program may not take the name. */
-export const IDLE_STOP_PROGRAM = 'idle-stop';
+const IDLE_STOP_PROGRAM = 'idle-stop';
 
 /** How often the script looks for SSH sessions, in seconds. */
-export const IDLE_STOP_INTERVAL_SECONDS = 30;
+const IDLE_STOP_INTERVAL_SECONDS = 30;
 
 /** The shortest idle period accepted. */
 const MIN_SECONDS = 60;

@@ -8,7 +8,7 @@ import { SSH_PORT } from './program';
  * (an `Include` pattern that matches no file is not an error).
  * @internal
  */
-export const SSHD_CONFIG_INCLUDE_DIR = `${Paths.RUN_DIR}/sshd_config.d`;
+const SSHD_CONFIG_INCLUDE_DIR = `${Paths.RUN_DIR}/sshd_config.d`;
 
 /** @internal */
 export interface SshdConfigOptions {
