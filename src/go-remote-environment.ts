@@ -23,7 +23,7 @@ import { renderSupervisordConfig } from './supervisord-config';
 import {
   Problems, checkAbsolutePath, checkCidr, checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkEnvName, checkLabels, checkQuantity,
 } from './validation';
-import { ResolvedWebhook, WebhookOptions, createWebhookObjects, resolveWebhook, webhookPodParts } from './webhook';
+import { ResolvedWebhook, WEBHOOK_VOLUME, WebhookOptions, createWebhookObjects, resolveWebhook, webhookPodParts } from './webhook';
 import { WorkspaceOptions, createWorkspaceClaim, validateWorkspace } from './workspace';
 
 /** The image used when `image` is not set. */
@@ -301,7 +301,7 @@ export interface GoRemoteEnvironmentProps extends EnvironmentOptions {
 /** Variables the environment sets itself; `env` may not override them. */
 const RESERVED_ENV = /^(GO_REMOTE_.*|GOPATH|GOMODCACHE|GOCACHE|HOME)$/;
 /** Volume names and mount paths the environment uses itself. */
-const RESERVED_VOLUMES = new Set(['workspace', 'config', 'run', 'host-keys', 'git-credentials', KUBECONFIG_VOLUME, 'webhook-tls']);
+const RESERVED_VOLUMES = new Set(['workspace', 'config', 'run', 'host-keys', 'git-credentials', KUBECONFIG_VOLUME, WEBHOOK_VOLUME]);
 const RESERVED_MOUNT_ROOTS = [Paths.WORKSPACE, '/etc/go-remote', Paths.RUN_DIR];
 
 /**

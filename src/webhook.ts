@@ -9,6 +9,8 @@ import { Problems, checkDnsSubdomain, checkLabelSelector, checkNoControlCharacte
 export const WEBHOOK_CERT_DIR = '/etc/go-remote/webhook-tls';
 /** The variable that holds `WEBHOOK_CERT_DIR` in the container, its programs and SSH sessions. */
 export const WEBHOOK_CERT_DIR_ENV = 'GO_REMOTE_WEBHOOK_CERT_DIR';
+/** The volume name of the serving certificate's Secret. @internal */
+export const WEBHOOK_VOLUME = 'webhook-tls';
 /** The port of the webhook Service (what the API server calls). */
 export const WEBHOOK_SERVICE_PORT = 443;
 
@@ -324,8 +326,8 @@ export function webhookPodParts(w: ResolvedWebhook): { volume: k8s.Volume; mount
   return {
     // optional: the pod (and SSH) starts before the certificate is issued; the kubelet adds the files when
     // the Secret appears.
-    volume: { name: 'webhook-tls', secret: { secretName: w.secretName, defaultMode: 0o440, optional: true } },
-    mount: { name: 'webhook-tls', mountPath: WEBHOOK_CERT_DIR, readOnly: true },
+    volume: { name: WEBHOOK_VOLUME, secret: { secretName: w.secretName, defaultMode: 0o440, optional: true } },
+    mount: { name: WEBHOOK_VOLUME, mountPath: WEBHOOK_CERT_DIR, readOnly: true },
     env: { name: WEBHOOK_CERT_DIR_ENV, value: WEBHOOK_CERT_DIR },
   };
 }
