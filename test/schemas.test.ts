@@ -1,5 +1,8 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { Testing } from 'cdk8s';
 import { exampleCharts, scenarioCharts } from './scenarios';
+import { CERT_MANAGER_MODULE } from './support/cert-manager';
 import { strictSchemas } from './support/schemas';
 import { synth } from './util';
 
@@ -26,6 +29,23 @@ describe('every synthesized object validates against the Kubernetes 1.27 OpenAPI
       expect.stringMatching(/\/spec\/replicas must be integer/),
       expect.stringMatching(/\/spec must have required property 'selector'/),
     ]));
+  });
+
+  test('the cert-manager Certificate validator is strict too, and reads the version the API-server tier pins', () => {
+    const app3 = Testing.app();
+    const certificate = Testing.synth(exampleCharts(app3)['example-delve-webhook']).find(m => m.kind === 'Certificate');
+    expect(strictSchemas().problems(certificate)).toEqual([]);
+    const broken = JSON.parse(JSON.stringify(certificate));
+    broken.spec.dnsName = broken.spec.dnsNames;
+    broken.spec.duration = 90;
+    delete broken.spec.issuerRef;
+    expect(strictSchemas().problems(broken)).toEqual(expect.arrayContaining([
+      expect.stringMatching(/\/spec must NOT have additional properties 'dnsName'/),
+      expect.stringMatching(/\/spec\/duration must be string/),
+      expect.stringMatching(/\/spec must have required property 'issuerRef'/),
+    ]));
+    // test/apiserver/crds.sh installs the same module's CRD (hash-pinned) before the API-server scenarios.
+    expect(readFileSync(join(__dirname, 'apiserver', 'crds.sh'), 'utf8')).toContain(`"${CERT_MANAGER_MODULE} h1:`);
   });
 
   test('the SCC validator is strict too', () => {
