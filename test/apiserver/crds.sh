@@ -29,7 +29,8 @@ cd "$work" # outside any module: go mod download fetches exactly the module name
 files=()
 for line in "${modules[@]}"; do
   read -r module sum crds <<<"$line"
-  info=$(GOTOOLCHAIN=local go mod download -json "$module")
+  # go mod download -json reports a failure in its JSON (stdout) and exits 1: print it before set -e stops here.
+  info=$(GOTOOLCHAIN=local go mod download -json "$module") || { echo "crds.sh: cannot download $module: $info" >&2; exit 1; }
   dir=$(sed -n 's/^\t"Dir": "\(.*\)",$/\1/p' <<<"$info")
   got=$(sed -n 's/^\t"Sum": "\(.*\)",$/\1/p' <<<"$info")
   if [[ -z $dir ]]; then
