@@ -343,7 +343,12 @@ describe('host certificates', () => {
   });
 
   test('host-certificate --env: one environment; other flags do not apply', async () => {
-    expect((await cli('host-certificate', caDist, '--env', 'erin')).stdout).not.toContain('sec/dave');
+    const erin = await cli('host-certificate', caDist, '--env', 'erin');
+    expect(erin).toMatchObject({ code: 0, stderr: '' });
+    expect(erin.stdout.split('\n').filter(l => l.startsWith('ssh-keygen'))).toEqual([
+      'ssh-keygen -s <host-ca-key> -I sec/erin -h -n sec-erin,erin,erin.sec,erin.sec.svc,erin.sec.svc.cluster.local -V +52w ssh_host_ed25519_key.pub',
+    ]);
+    expect(erin.stdout).not.toContain('sec/dave');
     const result = await cli('host-certificate', caDist, '--address', '10.0.0.1');
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--address does not apply to host-certificate/);
