@@ -1,6 +1,7 @@
-import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { clusterScoped } from './cluster-scoped';
 import { GoRemoteValidationError } from './errors';
 import { EnvironmentOptions, GoRemoteEnvironment, GoRemoteEnvironmentProps, ServiceType } from './go-remote-environment';
 import { Platform } from './platform';
@@ -354,10 +355,9 @@ export class GoRemoteFleet extends Construct {
     for (const p of placements) environmentsOf.set(p.namespace, (environmentsOf.get(p.namespace) ?? 0) + 1);
     if (!perDeveloper && !environmentsOf.has(props.namespace)) environmentsOf.set(props.namespace, 0);
     const namespaceObjects = new Map<string, ApiObject>();
-    const removeNamespaceField = Chart.of(this).namespace !== undefined;
     for (const [ns, count] of environmentsOf) {
       const objects = this.createNamespace(new Construct(namespaceScope, ns), ns, count, props, quota, container);
-      if (removeNamespaceField) objects.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+      clusterScoped(objects);
       namespaceObjects.set(ns, objects);
       this.namespaces.push(objects);
     }

@@ -1,10 +1,11 @@
 import { createHash } from 'crypto';
-import { ApiObject, Chart, Duration, JsonPatch, Lazy, Names } from 'cdk8s';
+import { ApiObject, Chart, Duration, Lazy, Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ApiAccessRules, ApiGrant, ApiResource, GrantScope, KUBECONFIG_VOLUME, KubeconfigSecret, READ_VERBS, READ_WRITE_VERBS, kubeconfigMount, validateKubeconfig } from './api-access';
 import { renderAuthorizedKeys } from './authorized-keys';
 import { HOST_CA_ANNOTATION, checkHostCertificateAuthority } from './client-files';
+import { clusterScoped } from './cluster-scoped';
 import { CLONE_SCRIPT, GitRepository, ResolvedGitRepository, cloneEnvironment, resolveGitRepository } from './git-repository';
 import { idleStopEnv, idleStopProgram, idleStopRule, validateIdleStop } from './idle-stop';
 import { SecurityContextConstraints } from './imports/openshift-security';
@@ -667,11 +668,8 @@ export class GoRemoteEnvironment extends Construct {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: this.clusterRoleObject.name },
       subjects: [{ kind: 'ServiceAccount', name: this.serviceAccount.name, namespace: this.namespace }],
     });
-    // Both are cluster-scoped; cdk8s would copy the chart's namespace onto them.
-    if (Chart.of(this).namespace) {
-      this.clusterRoleObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
-      this.clusterRoleBindingObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
-    }
+    clusterScoped(this.clusterRoleObject);
+    clusterScoped(this.clusterRoleBindingObject);
   }
 
   private validateContainerProps(problems: Problems, props: GoRemoteEnvironmentProps): void {

@@ -1,5 +1,5 @@
-import { Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
+import { clusterScoped } from './cluster-scoped';
 import { SecurityContextConstraints } from './imports/openshift-security';
 import { NodeAccessSettings } from './node-access';
 
@@ -126,7 +126,6 @@ export function createEnvironmentScc(scope: Construct, id: string, props: Enviro
     groups: [],
     volumes: hostPaths ? [...BASE_VOLUMES, 'hostPath'] : BASE_VOLUMES,
   });
-  // SCCs are cluster-scoped; cdk8s would copy the chart's namespace onto it.
-  if (Chart.of(scope).namespace !== undefined) scc.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+  clusterScoped(scc);
   return scc;
 }

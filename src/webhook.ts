@@ -1,6 +1,7 @@
-import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { clusterScoped } from './cluster-scoped';
 import { Platform } from './platform';
 import { Program } from './program';
 import { Problems, checkDnsSubdomain, checkLabelSelector, checkNoControlCharacters } from './validation';
@@ -428,8 +429,7 @@ export function createWebhookObjects(scope: Construct, w: ResolvedWebhook, ctx: 
     configuration = (a.type ?? AdmissionWebhookType.VALIDATING) === AdmissionWebhookType.MUTATING
       ? new k8s.KubeMutatingWebhookConfiguration(scope, 'WebhookConfiguration', { metadata, webhooks: [webhook] })
       : new k8s.KubeValidatingWebhookConfiguration(scope, 'WebhookConfiguration', { metadata, webhooks: [webhook] });
-    // Webhook configurations are cluster-scoped; cdk8s would copy the chart's namespace onto it.
-    if (Chart.of(scope).namespace !== undefined) configuration.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    clusterScoped(configuration);
   }
   return { service, certificate, configuration };
 }
