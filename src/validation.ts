@@ -6,6 +6,8 @@ import { GoRemoteValidationError } from './errors';
  * invisible characters show.
  */
 export function show(value: unknown): string {
+  // Whatever the prop, a pasted private key is never repeated in an error message (which ends up in CI logs).
+  if (typeof value === 'string' && /PRIVATE KEY/.test(value)) return JSON.stringify('<a private key, not shown>');
   if (typeof value === 'string') {
     return JSON.stringify(value.length > 120 ? `${value.slice(0, 117)}...` : value);
   }

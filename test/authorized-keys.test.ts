@@ -63,6 +63,19 @@ describe('authorizedKeys', () => {
     expect(() => synth({ authorizedKeys: [`${KEY}\n${publicKey()}`] })).toThrow(/'authorizedKeys\[0\]' is "ssh-ed25519 .*"; expected one OpenSSH public key on a single line, found U\+000A \(a newline\) at character 94/);
   });
 
+  test('rule: a pasted private key is refused and never repeated in the message', () => {
+    const privateKey = utils.generateKeyPairSync('ed25519').private;
+    let message = '';
+    try {
+      synth({ authorizedKeys: [privateKey] });
+    } catch (e) {
+      message = String((e as Error).message);
+    }
+    expect(message).toMatch(/'authorizedKeys\[0\]' is "<a private key, not shown>"; expected one OpenSSH public key/);
+    expect(message).not.toContain(privateKey.split('\n')[1].slice(0, 20));
+    expect(message).not.toContain('BEGIN');
+  });
+
   test('rule: the comment is printable ASCII', () => {
     expect(() => synth({ authorizedKeys: [`${KEY.split(' ').slice(0, 2).join(' ')} caf\u00e9`] })).toThrow(/expected the comment after the key to hold printable ASCII only/);
   });
