@@ -698,6 +698,15 @@ export class GoRemoteEnvironment extends Construct {
         problems.add('env', key, 'is set by the environment itself (GOPATH, GOCACHE, GOMODCACHE, HOME and GO_REMOTE_*); choose another name');
       }
     }
+    const reservedMount = (path: string) => path === '/' || RESERVED_MOUNT_ROOTS.some(root => path === root || path.startsWith(`${root}/`));
+    const reservedMountExpected = `expected a path outside ${RESERVED_MOUNT_ROOTS.join(', ')}, which the environment mounts itself`;
+    // Node paths and extra volumes share the container's mount paths: the API server refuses a path mounted twice.
+    const mountPaths = new Set<string>();
+    this.nodeAccess.settings.hostPaths.forEach((h, i) => {
+      if (typeof h.mountPath !== 'string') return; // reported by NodeAccess
+      if (reservedMount(h.mountPath)) problems.add(`nodeAccess.hostPaths[${i}].mountPath`, h.mountPath, reservedMountExpected);
+      mountPaths.add(h.mountPath);
+    });
     const volumeNames = new Set<string>();
     (props.volumes ?? []).forEach((v, i) => {
       const at = `volumes[${i}]`;
@@ -713,9 +722,12 @@ export class GoRemoteEnvironment extends Construct {
         problems.add(`${at}.volume.hostPath`, v.volume.hostPath.path, 'is refused: declare node paths with nodeAccess (NodeAccess.withHostPath) so that they are scoped and admitted');
       }
       if (checkAbsolutePath(problems, `${at}.mountPath`, v.mountPath)) {
-        if (RESERVED_MOUNT_ROOTS.some(root => v.mountPath === root || v.mountPath.startsWith(`${root}/`)) || v.mountPath === '/') {
-          problems.add(`${at}.mountPath`, v.mountPath, `expected a path outside ${RESERVED_MOUNT_ROOTS.join(', ')}, which the environment mounts itself`);
+        if (reservedMount(v.mountPath)) {
+          problems.add(`${at}.mountPath`, v.mountPath, reservedMountExpected);
+        } else if (mountPaths.has(v.mountPath)) {
+          problems.add(`${at}.mountPath`, v.mountPath, 'expected a mount path of its own: a node path or another volume is mounted there');
         }
+        mountPaths.add(v.mountPath);
       }
     });
     if (props.nodeSelector !== undefined) checkLabels(problems, 'nodeSelector', props.nodeSelector, false);

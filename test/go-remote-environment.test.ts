@@ -287,6 +287,20 @@ describe('GoRemoteEnvironment', () => {
       expect(() => synth({ volumes: [{ volume: { name: 'a', emptyDir: {} }, mountPath: '/workspace/cache' }] })).toThrow(/'volumes\[0\].mountPath' is "\/workspace\/cache"; expected a path outside \/workspace/);
       expect(() => synth({ volumes: [{ volume: { name: 'a', emptyDir: {} }, mountPath: 'relative' }] })).toThrow(/'volumes\[0\].mountPath' is "relative"; expected an absolute path/);
     });
+
+    test('rule: a node path is not mounted over the environment\'s own mounts', () => {
+      expect(() => synth({ nodeAccess: NodeAccess.none().withHostPath({ path: '/proc', mountPath: '/etc/go-remote/proc' }) }))
+        .toThrow(/'nodeAccess.hostPaths\[0\].mountPath' is "\/etc\/go-remote\/proc"; expected a path outside \/workspace, \/etc\/go-remote, \/run\/go-remote/);
+    });
+    test('rule: an extra volume is not mounted where a node path is', () => {
+      expect(() => synth({
+        nodeAccess: NodeAccess.hostProc(),
+        volumes: [{ volume: { name: 'a', emptyDir: {} }, mountPath: '/host/proc' }],
+      })).toThrow(/'volumes\[0\].mountPath' is "\/host\/proc"; expected a mount path of its own: a node path or another volume is mounted there/);
+      expect(() => synth({
+        volumes: [{ volume: { name: 'a', emptyDir: {} }, mountPath: '/x' }, { volume: { name: 'b', emptyDir: {} }, mountPath: '/x' }],
+      })).toThrow(/'volumes\[1\].mountPath' is "\/x"; expected a mount path of its own/);
+    });
     test('nodeSelector: label keys and values', () => {
       expect(() => synth({ nodeSelector: { 'bad key!': 'x' } })).toThrow(/'nodeSelector' is "bad key!"; expected a label key/);
       expect(() => synth({ nodeSelector: { role: 'not valid' } })).toThrow(/'nodeSelector.role' is "not valid"; expected a label value/);
