@@ -445,8 +445,11 @@ export class GoRemoteEnvironment extends Construct {
     }
     if (props.impersonation !== undefined) {
       validateImpersonation(problems, 'impersonation', props.impersonation);
-      if (props.impersonation.serviceAccountName !== undefined && openShiftScc) {
-        problems.add('impersonation.serviceAccountName', props.impersonation.serviceAccountName, 'cannot be combined with node access on OpenShift that needs the environment\'s own SCC: it is granted to the environment\'s ServiceAccount only, and granting it to the workload\'s would give the real workload node access');
+      // Both the own SCC and a default SCC that is not everyone's are granted to the environment's
+      // ServiceAccount only: a pod running as the workload's would not be admitted.
+      const sccGrantedToOwnAccount = openShiftScc || (defaultScc !== undefined && !defaultScc.grantedToAllAuthenticated);
+      if (props.impersonation.serviceAccountName !== undefined && sccGrantedToOwnAccount) {
+        problems.add('impersonation.serviceAccountName', props.impersonation.serviceAccountName, 'cannot be combined with node access on OpenShift that needs an SCC granted to the environment\'s ServiceAccount (its own, or a default one such as hostnetwork-v2): the pod would run as the workload\'s ServiceAccount, which has no such grant, and granting it would give the real workload node access');
       }
       if (props.impersonation.serviceAccountName !== undefined && props.idleStop !== undefined) {
         problems.add('impersonation.serviceAccountName', props.impersonation.serviceAccountName, 'cannot be combined with \'idleStop\': its rule is in the environment\'s own Role, and the pod would mount the workload\'s token instead');

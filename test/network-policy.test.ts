@@ -180,4 +180,12 @@ describe('workload impersonation', () => {
     /'impersonation.serviceAccountName' is "checkout"; cannot be combined with node access on OpenShift/,
     { platform: Platform.OPENSHIFT, nodeAccess: NodeAccess.privileged() },
   ));
+  test('no workload ServiceAccount with a default SCC granted to the environment\'s ServiceAccount only (hostnetwork-v2)', () => rejects(
+    { ...IMPERSONATION, serviceAccountName: 'checkout' },
+    /'impersonation.serviceAccountName' is "checkout"; cannot be combined with node access on OpenShift that needs an SCC granted to the environment's ServiceAccount \(its own, or a default one such as hostnetwork-v2\)/,
+    { platform: Platform.OPENSHIFT, nodeAccess: NodeAccess.hostNetwork() },
+  ));
+  test('a workload ServiceAccount is accepted on OpenShift without node access (restricted-v2 is everyone\'s)', () => {
+    expect(() => synth({ platform: Platform.OPENSHIFT, impersonation: { ...IMPERSONATION, serviceAccountName: 'checkout' } })).not.toThrow();
+  });
 });
