@@ -781,6 +781,9 @@ export class GoRemoteEnvironment extends Construct {
     if (props.idleStop) env.push(...idleStopEnv(props.idleStop, this.name));
     const kubeconfig = props.kubeconfig ? kubeconfigMount(props.kubeconfig) : undefined;
     if (kubeconfig) env.push(kubeconfig.env);
+    const webhookParts = webhook ? webhookPodParts(webhook) : undefined;
+    if (webhookParts) env.push(webhookParts.env);
+    // The user's variables last, so that they may refer to the environment's own as $(NAME).
     for (const [key, value] of Object.entries(props.env ?? {})) env.push({ name: key, value });
 
     // Non-root, nothing escalates, every capability dropped unless the node access profile adds one.
@@ -826,11 +829,9 @@ export class GoRemoteEnvironment extends Construct {
       mounts.push({ name: `node-${i}`, mountPath: h.mountPath, readOnly: h.readOnly ?? true });
       volumes.push({ name: `node-${i}`, hostPath: { path: h.path, type: h.type ?? HostPathType.DIRECTORY } });
     });
-    if (webhook) {
-      const parts = webhookPodParts(webhook);
-      mounts.push(parts.mount);
-      volumes.push(parts.volume);
-      env.push(parts.env);
+    if (webhookParts) {
+      mounts.push(webhookParts.mount);
+      volumes.push(webhookParts.volume);
     }
     for (const v of props.volumes ?? []) {
       mounts.push({ name: v.volume.name, mountPath: v.mountPath, readOnly: v.readOnly, subPath: v.subPath });

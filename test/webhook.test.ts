@@ -89,6 +89,13 @@ describe('webhook: Service, serving certificate, mount', () => {
     expect(devContainer(manifests).env).toContainEqual({ name: 'GO_REMOTE_WEBHOOK_CERT_DIR', value: '/etc/go-remote/webhook-tls' });
   });
 
+  test('the user\'s env comes after GO_REMOTE_WEBHOOK_CERT_DIR, so that it may refer to it as $(GO_REMOTE_WEBHOOK_CERT_DIR)', () => {
+    const { manifests } = withWebhook({}, { env: { TLS_DIR: '$(GO_REMOTE_WEBHOOK_CERT_DIR)' } });
+    const names = devContainer(manifests).env.map((e: any) => e.name);
+    expect(names.indexOf('TLS_DIR')).toBeGreaterThan(names.indexOf('GO_REMOTE_WEBHOOK_CERT_DIR'));
+    expect(names.indexOf('GO_REMOTE_WEBHOOK_CERT_DIR')).toBeGreaterThanOrEqual(0);
+  });
+
   test('no secret material: no Secret object, no PEM block anywhere in the YAML', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'c', { namespace: 'dev' });
