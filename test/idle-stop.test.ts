@@ -1,22 +1,14 @@
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'fs';
+import { execFileSync, spawnSync } from 'child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import * as net from 'net';
 import { tmpdir } from 'os';
-import { delimiter, join } from 'path';
+import { join } from 'path';
 import { Duration } from 'cdk8s';
 import { NodeAccess, Platform } from '../src';
 import { parseWithSupervisor } from './support/supervisord';
 import { configFile, devContainer, one, synth } from './util';
 
 const SCRIPT = join(__dirname, '..', 'images', 'go-remote', 'go-remote-idle-stop');
-
-/** Where tools/k8s/build.sh v1.27 (run by test/support/setup.sh) puts kubectl: .cache/k8s/<its go.mod's version>/bin. */
-function builtKubectlDir(): string {
-  const goMod = readFileSync(join(__dirname, '..', 'tools', 'k8s', 'v1.27', 'go.mod'), 'utf8');
-  const version = /^\s*k8s\.io\/kubernetes (v\S+)\s*$/m.exec(goMod)?.[1];
-  if (!version) throw new Error('tools/k8s/v1.27/go.mod requires no k8s.io/kubernetes version');
-  return join(__dirname, '..', '.cache', 'k8s', version, 'bin');
-}
 
 describe('idle stop: the construct', () => {
   test('GIVEN idleStop THEN supervisord runs the image script as program idle-stop, not restarted after it succeeded', () => {
@@ -229,34 +221,6 @@ describe('idle stop: the script treats its inputs as data', () => {
     expect(r.stderr).toMatch(/unexpected arguments: --now/);
   });
 
-  test('GIVEN an unreachable API server THEN it writes a kubeconfig that names the token file, keeps trying and does not exit', async () => {
-    const kubectlDirs = [builtKubectlDir(), process.env.PATH!].join(delimiter); // the pinned build first, whatever this machine has
-    const hasKubectl = spawnSync('bash', ['-c', 'command -v kubectl'], { env: { PATH: kubectlDirs } }).status === 0;
-    if (!hasKubectl) {
-      if (process.env.CI === 'true') throw new Error('kubectl is not on PATH (bash tools/k8s/build.sh builds one into .cache/k8s)');
-      console.warn('SKIPPED: no kubectl on PATH or in .cache/k8s (set CI=true to make this an error)');
-      return;
-    }
-    const { port } = await listen('127.0.0.1').then(l => { l.server.close(); return l; }); // a closed port
-    const child: ChildProcess = spawn('bash', [SCRIPT], {
-      env: { ...base, PATH: kubectlDirs, HOME: dir, GO_REMOTE_IDLE_STOP_SECONDS: '1', GO_REMOTE_IDLE_STOP_INTERVAL_SECONDS: '1', KUBERNETES_SERVICE_PORT: String(port), GO_REMOTE_SSH_PORT: '1' },
-    });
-    let stderr = '';
-    child.stderr!.on('data', d => stderr += d);
-    let exited = false;
-    child.on('exit', () => exited = true);
-    try {
-      await until(() => (stderr.match(/scaling failed; trying again/g) ?? []).length >= 2 || exited, 'two failed attempts', 30_000);
-      expect(exited).toBe(false);
-      expect(stderr).toContain('scaling deployment/alice to 0 replicas');
-      const kubeconfig = readFileSync(join(dir, 'idle-stop.kubeconfig'), 'utf8');
-      expect(kubeconfig).toContain(`tokenFile: "${saDir}/token"`);
-      expect(kubeconfig).toContain(`server: "https://127.0.0.1:${port}"`);
-      expect(kubeconfig).toContain('namespace: "team"');
-      expect(kubeconfig).not.toContain('not-a-real-token');
-      expect((statSync(join(dir, 'idle-stop.kubeconfig')).mode % 0o1000).toString(8)).toBe('600');
-    } finally {
-      child.kill('SIGKILL');
-    }
-  }, 40_000);
+  // The script run with the real kubectl against an unreachable API server is in the API-server tier
+  // (test/apiserver/idle_stop_test.go), which builds kubectl.
 });

@@ -2,8 +2,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { Testing } from 'cdk8s';
 import { exampleCharts, scenarioCharts } from './scenarios';
-import { CERT_MANAGER_MODULE } from './support/cert-manager';
-import { strictSchemas } from './support/schemas';
+import { CERTIFICATE_CRD, KUBERNETES_SWAGGER, readVendored, SCC_CRD, strictSchemas, VENDORED_SHA256 } from './support/schemas';
 import { synth } from './util';
 
 describe('every synthesized object validates against the Kubernetes 1.27 OpenAPI schema and the SCC CRD, unknown fields rejected', () => {
@@ -45,7 +44,14 @@ describe('every synthesized object validates against the Kubernetes 1.27 OpenAPI
       expect.stringMatching(/\/spec must have required property 'issuerRef'/),
     ]));
     // test/apiserver/crds.sh installs the same module's CRD (hash-pinned) before the API-server scenarios.
-    expect(readFileSync(join(__dirname, 'apiserver', 'crds.sh'), 'utf8')).toContain(`"${CERT_MANAGER_MODULE} h1:`);
+    expect(readFileSync(join(__dirname, 'apiserver', 'crds.sh'), 'utf8')).toContain('"github.com/cert-manager/cert-manager@v1.19.4 h1:');
+    expect(readFileSync(join(__dirname, '..', 'schemas', 'cert-manager', 'SOURCE.md'), 'utf8')).toContain('`v1.19.4`');
+  });
+
+  test.each([KUBERNETES_SWAGGER, SCC_CRD, CERTIFICATE_CRD])('the vendored %s is the pinned upstream document, and its SOURCE.md says so', (file) => {
+    expect(() => readVendored(file)).not.toThrow();
+    const source = readFileSync(join(file, '..', 'SOURCE.md'), 'utf8');
+    expect(source).toContain(VENDORED_SHA256[file]);
   });
 
   test('the SCC validator is strict too', () => {

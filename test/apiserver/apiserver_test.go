@@ -21,7 +21,7 @@ var (
 		"scenario directories, separated by "+string(os.PathListSeparator)+" (env APISERVER_SCENARIOS)")
 	binDir = flag.String("k8s-bin", os.Getenv("K8S_BIN_DIR"),
 		"directory holding etcd and kube-apiserver, as printed by tools/k8s/build.sh (env K8S_BIN_DIR)")
-	openshiftDir = flag.String("openshift", envOr("OPENSHIFT_SCHEMAS", "../../../shared/schemas/openshift"),
+	openshiftDir = flag.String("openshift", envOr("OPENSHIFT_SCHEMAS", "../../schemas/openshift"),
 		"directory with securitycontextconstraints.crd.yaml and default-sccs/ (env OPENSHIFT_SCHEMAS)")
 
 	// Set by TestMain: one control plane serves every test.

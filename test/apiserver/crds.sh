@@ -8,8 +8,8 @@
 #   bash test/apiserver/crds.sh
 #
 # Flux is pinned to 1.9.6: its 1.10 modules require Go 1.27. cert-manager is pinned to 1.19, the newest whose CRD
-# a 1.27 API server takes (from 1.20 on it declares selectableFields, Kubernetes 1.30); test/support/cert-manager.ts
-# reads the same module for the schema tests: keep the two versions equal.
+# a 1.27 API server takes (from 1.20 on it declares selectableFields, Kubernetes 1.30); the unit tests' schema
+# check reads the same CRD, vendored in schemas/cert-manager/: keep the two versions equal.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)

@@ -264,3 +264,82 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestIdleStopScriptUnreachableAPIServer runs the image's idle-stop script with the real kubectl against a
+// closed port: it must write a kubeconfig that names the token file (never the token itself, mode 0600),
+// report each failed attempt and keep trying rather than exit. (Moved here from the unit tier, which needs no
+// Kubernetes build: this tier builds kubectl anyway.)
+func TestIdleStopScriptUnreachableAPIServer(t *testing.T) {
+	dir := t.TempDir()
+	saDir := filepath.Join(dir, "sa")
+	if err := os.Mkdir(saDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{"token": "not-a-real-token", "ca.crt": "not-a-real-ca", "namespace": "team"} {
+		if err := os.WriteFile(filepath.Join(saDir, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := closed.Addr().(*net.TCPAddr).Port
+	closed.Close() // a port nothing listens on
+
+	out := &syncBuffer{}
+	cmd := exec.CommandContext(testCtx, "bash", idleStopScript)
+	cmd.Env = []string{
+		"PATH=" + *binDir + ":/usr/bin:/bin", // the pinned kubectl first
+		"HOME=" + dir,
+		"GO_REMOTE_IDLE_STOP_SECONDS=1",
+		"GO_REMOTE_IDLE_STOP_INTERVAL_SECONDS=1",
+		"GO_REMOTE_IDLE_STOP_DEPLOYMENT=alice",
+		"GO_REMOTE_SSH_PORT=1",
+		"GO_REMOTE_SERVICE_ACCOUNT_DIR=" + saDir,
+		"GO_REMOTE_RUN_DIR=" + dir,
+		"KUBERNETES_SERVICE_HOST=127.0.0.1",
+		fmt.Sprintf("KUBERNETES_SERVICE_PORT=%d", port),
+	}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer func() { _ = cmd.Process.Kill(); <-done }()
+
+	deadline := time.After(30 * time.Second)
+	for strings.Count(out.String(), "scaling failed; trying again") < 2 {
+		select {
+		case err := <-done:
+			t.Fatalf("the script exited (%v) instead of trying again:\n%s", err, out)
+		case <-deadline:
+			t.Fatalf("no two failed attempts within 30 s:\n%s", out)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if !strings.Contains(out.String(), "scaling deployment/alice to 0 replicas") {
+		t.Errorf("the script did not say what it scales:\n%s", out)
+	}
+	kubeconfigPath := filepath.Join(dir, "idle-stop.kubeconfig")
+	kubeconfig, err := os.ReadFile(kubeconfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		fmt.Sprintf("tokenFile: %q", saDir+"/token"),
+		fmt.Sprintf("server: \"https://127.0.0.1:%d\"", port),
+		`namespace: "team"`,
+	} {
+		if !strings.Contains(string(kubeconfig), want) {
+			t.Errorf("the kubeconfig lacks %s:\n%s", want, kubeconfig)
+		}
+	}
+	if strings.Contains(string(kubeconfig), "not-a-real-token") {
+		t.Errorf("the kubeconfig holds the token itself:\n%s", kubeconfig)
+	}
+	if info, err := os.Stat(kubeconfigPath); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("the kubeconfig's mode is %v (%v), expected 0600", info.Mode().Perm(), err)
+	}
+}

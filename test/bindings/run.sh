@@ -7,10 +7,11 @@
 #
 #   bash test/bindings/run.sh            # from the repository root (npm run test:bindings)
 #
-# Environment: CI=true   a missing prerequisite (go, python3 with venv, the Go module proxy, PyPI) fails the
-#                        run instead of skipping it; a failed step or a difference always fails it.
-# Caches and outputs live in .cache/ (Go modules and builds in .cache/go as for the other tiers; generated
-# Go modules, the wheel, the virtualenv and the synthesized YAML in .cache/bindings).
+# Environment: CI=true   a missing prerequisite (go, python3 with venv) fails the run instead of reporting NOT RUN
+#                        (test/support/tier.sh); a failed step (a download, an install), or a difference,
+#                        always fails it.
+# Go's own module and build caches are used; generated Go modules, the wheel, the virtualenv and the
+# synthesized YAML go to .cache/bindings.
 #
 # The Go module proxy does not serve the Go bindings of cdk8s (github.com/cdk8s-team/cdk8s-core-go) or
 # cdk8s-plus-27 (github.com/cdk8s-team/cdk8s-plus-go), so they are generated here with jsii-pacmak from the npm
@@ -21,7 +22,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
-. tools/k8s/goenv.sh # Go caches in .cache/go
+. tools/k8s/goenv.sh # Go's own caches, writable
 here=test/bindings
 cache=$root/.cache/bindings
 out=$cache/out
@@ -32,32 +33,20 @@ CDK8S=2.70.0
 CDK8S_PLUS=2.9.5
 CONSTRUCTS=10.4.2
 
-missing() {
-  echo "$me: cannot run the bindings tier: $*" >&2
-  if [[ ${CI:-} == true ]]; then
-    exit 1
-  fi
-  echo "##########################################################################################" >&2
-  echo "## $me: SKIPPED -- the Go and Python bindings were NOT tested." >&2
-  echo "## Set CI=true to make this an error." >&2
-  echo "##########################################################################################" >&2
-  exit 0
-}
-fail() {
-  echo "$me: FAILED: $*" >&2
-  exit 1
-}
+. test/support/tier.sh
+tier_init "$me (bindings tier)"
+fail() { tier_fail "$@"; }
 started=$SECONDS
 step() { echo "--- $me: $1 ($((SECONDS - started)) s)"; }
 
 # ---- prerequisites ----
-command -v go >/dev/null || missing "'go' is not on PATH (Go 1.25 or later builds the Go app)"
+command -v go >/dev/null || tier_missing "'go' is not on PATH (Go 1.25 or later builds the Go app)"
 go_minor=$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
-[[ -n $go_minor && $go_minor -ge 25 ]] || missing "Go $(go env GOVERSION) is too old: the generated modules declare 'go 1.25'"
-command -v python3 >/dev/null || missing "'python3' is not on PATH (Python 3.9 or later runs the Python app)"
+[[ -n $go_minor && $go_minor -ge 25 ]] || tier_missing "Go $(go env GOVERSION) is too old: the generated modules declare 'go 1.25'"
+command -v python3 >/dev/null || tier_missing "'python3' is not on PATH (Python 3.9 or later runs the Python app)"
 python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 9))' 2>/dev/null ||
-  missing "python3 is older than 3.9 or lacks the venv/ensurepip modules (Debian: apt-get install python3-venv)"
-[[ -x node_modules/.bin/jsii-pacmak ]] || missing "node_modules/.bin/jsii-pacmak is missing: run 'npm ci' first"
+  tier_missing "python3 is older than 3.9 or lacks the venv/ensurepip modules (Debian: apt-get install python3-venv)"
+[[ -x node_modules/.bin/jsii-pacmak ]] || tier_missing "node_modules/.bin/jsii-pacmak is missing: run 'npm ci' first"
 
 # jsii prints a banner on every start under an end-of-life Node.js; package.json allows Node 20.
 node_major=$(node -p 'process.versions.node.split(".")[0]')
@@ -108,7 +97,7 @@ step "TypeScript app"
 npx ts-node --project test/tsconfig.json "$here/app.ts" "$out/ts" "$out/error-ts.txt"
 
 step "Go app: download modules"
-(cd "$here/go" && go mod download) || missing "cannot download the Go modules of $here/go/go.mod (is the Go module proxy reachable?)"
+(cd "$here/go" && go mod download) || fail "cannot download the Go modules of $here/go/go.mod (is the Go module proxy reachable?)"
 step "Go app: build"
 (cd "$here/go" && go vet . && go build -o "$cache/bin/app" .)
 step "Go app: run"
@@ -123,7 +112,7 @@ if [[ ! -x $venv/bin/python || $(cat "$venv/.pins" 2>/dev/null) != "$pins" ]]; t
   python3 -m venv "$venv"
   # shellcheck disable=SC2086 # $pins is a list of requirements
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input $pins ||
-    missing "cannot install $pins from PyPI"
+    fail "cannot install $pins from PyPI"
   echo "$pins" >"$venv/.pins"
 fi
 # Our wheel, with the dependencies it declares (already satisfied by the pins above, so nothing else moves).

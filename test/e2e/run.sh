@@ -6,8 +6,8 @@
 #   bash test/e2e/run.sh [jest arguments...]
 #
 # Needs Linux and root (podman runs rootful here); installs podman, runc, debootstrap, git and openssh-client with apt-get when
-# they are missing. Where that is impossible the tier says so and stops: a pass outside CI, a failure under
-# CI=true. Caches, logs and timings go to .cache/e2e/ (timings.json).
+# they are missing. Where that is impossible (not Linux, not root, no apt-get) the tier reports NOT RUN outside
+# CI and fails under CI=true (test/support/tier.sh); a failed install or build always fails. Caches, logs and timings go to .cache/e2e/ (timings.json).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -18,16 +18,9 @@ say() { printf 'e2e: %s\n' "$*" >&2; }
 trap 'say "failed (exit $?) at line ${LINENO}: ${BASH_COMMAND}"' ERR
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
-# Stops the tier without running it: a failure under CI, a pass (with the reason printed) elsewhere.
-unavailable() {
-  say "NOT RUN: $*"
-  if [ "${CI:-}" = true ]; then
-    say "CI=true: an end-to-end tier that cannot run is a failure"
-    exit 1
-  fi
-  say "(outside CI this is not a failure; run it as root on Linux to test the image)"
-  exit 0
-}
+. "${repo}/test/support/tier.sh"
+tier_init "test/e2e/run.sh (end-to-end tier)"
+unavailable() { tier_missing "$@"; }
 
 [ "$(uname -s)" = Linux ] || unavailable "podman pods need Linux (this is $(uname -s))"
 [ "$(id -u)" = 0 ] || unavailable "needs root (rootful podman, apt-get); running as UID $(id -u)"
@@ -47,7 +40,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } > "${cache}/apt.log" 2>&1; then
     tail -n 20 "${cache}/apt.log" >&2
-    unavailable "apt-get could not install ${missing[*]} (log: ${cache}/apt.log)"
+    tier_fail "apt-get could not install ${missing[*]} (log: ${cache}/apt.log)"
   fi
 fi
 command -v go >/dev/null || unavailable "needs the machine's Go toolchain (go) for the stand-in base image"
@@ -66,9 +59,8 @@ podman --version >&2
 
 # --- kubectl, built locally from Go modules by tools/k8s/build.sh (last line of its stdout: the bin dir)
 kubectl_start="$(date +%s.%N)"
-[ -f "${repo}/tools/k8s/build.sh" ] || unavailable "tools/k8s/build.sh (the local kubectl build) is missing"
 say "building kubectl with tools/k8s/build.sh"
-k8s_bin="$(bash "${repo}/tools/k8s/build.sh" | tail -n 1)"
+k8s_bin="$(bash "${repo}/tools/k8s/build.sh" | tail -n 1)" || tier_fail "tools/k8s/build.sh failed (output above)"
 [ -x "${k8s_bin}/kubectl" ] || { say "tools/k8s/build.sh printed '${k8s_bin}', which holds no kubectl"; exit 1; }
 kubectl_sha="$(sha256sum "${k8s_bin}/kubectl" | cut -d ' ' -f 1)"
 kubectl_seconds="$(elapsed "$kubectl_start")"

@@ -8,9 +8,10 @@
 #
 #   bash test/linters/run.sh            # from anywhere in the repository
 #
-# Environment: CI=true   a missing toolchain or a failed build fails the run instead of skipping it
-# Caches and outputs live in .cache/ (Go modules and builds in .cache/go, the linters in .cache/linters,
-# the synthesized charts and the linters' reports in .cache/linters/out).
+# Environment: CI=true   a missing toolchain fails the run instead of reporting NOT RUN (test/support/tier.sh);
+#                        a failed build fails it always
+# Go's own module and build caches are used; the linters go to .cache/linters, the synthesized charts and the
+# linters' reports to .cache/linters/out.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -18,26 +19,18 @@ cd "$root"
 here=test/linters
 out=$root/.cache/linters/out
 
-skip() {
-  echo "test/linters/run.sh: cannot run the linter tier: $*" >&2
-  if [[ ${CI:-} == true ]]; then
-    exit 1
-  fi
-  echo "##########################################################################################" >&2
-  echo "## test/linters/run.sh: SKIPPED, nothing was linted (set CI=true to make this an error)   " >&2
-  echo "##########################################################################################" >&2
-  exit 0
-}
+. test/support/tier.sh
+tier_init "test/linters/run.sh (linter tier)"
 
-command -v go >/dev/null || skip "'go' is not on PATH (it builds kube-score; tested with Go 1.26)"
-command -v python3 >/dev/null || skip "'python3' is not on PATH (Checkov runs in a venv; tested with Python 3.11)"
-python3 -c 'import venv, ensurepip' 2>/dev/null || skip "python3 has no venv/ensurepip module (Debian: apt-get install python3-venv)"
+tier_require go "it builds kube-score; tested with Go 1.26"
+tier_require python3 "Checkov runs in a venv; tested with Python 3.11"
+python3 -c 'import venv, ensurepip' 2>/dev/null || tier_missing "python3 has no venv/ensurepip module (Debian: apt-get install python3-venv)"
 for tool in flock sha256sum npx; do
-  command -v "$tool" >/dev/null || skip "'$tool' is not on PATH"
+  tier_require "$tool" "tools/linters/build.sh and the checker"
 done
 
 started=$SECONDS
-linters=$(bash tools/linters/build.sh | tail -n 1) || skip "building the linters failed (tools/linters/build.sh, output above)"
+linters=$(bash tools/linters/build.sh | tail -n 1) || tier_fail "building the linters failed (tools/linters/build.sh, output above)"
 kube_score=$linters/bin/kube-score
 checkov=$linters/checkov/bin/checkov
 build_time=$((SECONDS - started))

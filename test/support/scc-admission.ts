@@ -15,7 +15,8 @@ import { join } from 'path';
 import { parse } from 'yaml';
 import { SAFE_SYSCTLS, withApiDefaults } from './pod-security-standards';
 
-export const DEFAULT_SCCS_DIR = join(__dirname, '..', '..', '..', 'shared', 'schemas', 'openshift', 'default-sccs');
+/** OpenShift's default SCCs, vendored from openshift/cluster-kube-apiserver-operator (SOURCE.md beside them). */
+export const DEFAULT_SCCS_DIR = join(__dirname, '..', '..', 'schemas', 'openshift', 'default-sccs');
 
 /** What OpenShift allocates a namespace (its `openshift.io/sa.scc.*` annotations). */
 export interface NamespaceAllocation {

@@ -1,31 +1,41 @@
-import { execFileSync } from 'child_process';
+import { createHash } from 'crypto';
 import { readFileSync } from 'fs';
 import { join } from 'path';
+import { gunzipSync } from 'zlib';
 import Ajv, { ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
-import { certificateCrdPath } from './cert-manager';
 
 /**
- * Strict JSON-schema validation of synthesized objects:
- * - built-in kinds against Kubernetes 1.27's own OpenAPI document (api/openapi-spec/swagger.json of the
- *   k8s.io/kubernetes Go module, fetched through the Go module proxy), the API level of cdk8s-plus-27;
- * - SecurityContextConstraints against the openAPIV3Schema of OpenShift's CRD in ../shared;
- * - cert-manager's Certificate against its CRD, from cert-manager's Go module (test/support/cert-manager.ts).
+ * Strict JSON-schema validation of synthesized objects, from documents vendored under schemas/ (each folder's
+ * SOURCE.md names the upstream repository, commit and path, and the checksum checked here):
+ * - built-in kinds against Kubernetes 1.27's own OpenAPI document (api/openapi-spec/swagger.json of
+ *   kubernetes/kubernetes v1.27.16), the API level of cdk8s-plus-27;
+ * - SecurityContextConstraints against the openAPIV3Schema of OpenShift's CRD (openshift/api);
+ * - cert-manager's Certificate against its CRD (cert-manager v1.19.4, the version test/apiserver/crds.sh pins).
  * Every object schema is closed (additionalProperties: false), so an unknown or misspelt field fails, as it
  * does under the API server's strict field validation.
  */
-export const KUBERNETES_MODULE = 'k8s.io/kubernetes@v1.27.16';
-export const SCC_CRD = join(__dirname, '..', '..', '..', 'shared', 'schemas', 'openshift', 'securitycontextconstraints.crd.yaml');
+export const SCHEMAS_DIR = join(__dirname, '..', '..', 'schemas');
+export const KUBERNETES_SWAGGER = join(SCHEMAS_DIR, 'kubernetes', 'swagger-v1.27.16.json.gz');
+export const SCC_CRD = join(SCHEMAS_DIR, 'openshift', 'securitycontextconstraints.crd.yaml');
+export const CERTIFICATE_CRD = join(SCHEMAS_DIR, 'cert-manager', 'cert-manager.io_certificates.yaml');
 
-function kubernetesSwagger(): any {
-  let dir: string;
-  try {
-    const out = execFileSync('go', ['mod', 'download', '-json', KUBERNETES_MODULE], { encoding: 'utf8', cwd: __dirname, env: { ...process.env, GOFLAGS: '-mod=mod' } });
-    dir = JSON.parse(out).Dir;
-  } catch (e) {
-    throw new Error(`cannot get the Kubernetes OpenAPI document: 'go mod download ${KUBERNETES_MODULE}' failed (is Go installed and the Go module proxy reachable?): ${(e as Error).message}`);
+/** sha256 of each vendored document (of the JSON inside the gzip for the swagger), as its SOURCE.md records. */
+export const VENDORED_SHA256: Record<string, string> = {
+  [KUBERNETES_SWAGGER]: '2ff17583954f409b1c1ed316144aa6666a2a75f9de0742df05bb66723b0d1b91',
+  [SCC_CRD]: 'caeeb85886a16888227e7a924a9e8e861a7aa0cbf62cf0252a316f90692a2837',
+  [CERTIFICATE_CRD]: '7c99af3441710ffb4c0988c87a36a1448b293d4c99bf4e5ca8d3adbfc1f63b3e',
+};
+
+/** A vendored document's text, refused when it is not the pinned upstream content. */
+export function readVendored(file: string): string {
+  const raw = readFileSync(file);
+  const bytes = file.endsWith('.gz') ? gunzipSync(raw) : raw;
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (sha !== VENDORED_SHA256[file]) {
+    throw new Error(`${file} has sha256 ${sha}, but ${VENDORED_SHA256[file] ?? 'no checksum'} is pinned (see SOURCE.md beside it)`);
   }
-  return JSON.parse(readFileSync(join(dir, 'api', 'openapi-spec', 'swagger.json'), 'utf8'));
+  return bytes.toString('utf8');
 }
 
 /** Closes every object schema, recursively. */
@@ -50,7 +60,7 @@ export class StrictSchemas {
   private readonly byKind = new Map<string, ValidateFunction>();
 
   constructor() {
-    const swagger = kubernetesSwagger();
+    const swagger = JSON.parse(readVendored(KUBERNETES_SWAGGER));
     const definitions = close(swagger.definitions);
     // Types the API serializes either way.
     definitions['io.k8s.apimachinery.pkg.util.intstr.IntOrString'] = { oneOf: [{ type: 'string' }, { type: 'integer' }] };
@@ -65,7 +75,7 @@ export class StrictSchemas {
       }
     }
     // OpenShift's SCC, and cert-manager's Certificate (the webhook's serving certificate).
-    for (const crd of [SCC_CRD, certificateCrdPath()].map(file => parse(readFileSync(file, 'utf8')))) {
+    for (const crd of [SCC_CRD, CERTIFICATE_CRD].map(file => parse(readVendored(file)))) {
       for (const version of crd.spec.versions) {
         const schema = close(version.schema.openAPIV3Schema);
         // metadata is validated by the API server's ObjectMeta, not by the CRD schema.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kube-controller-manager, kubectl and etcd from the Go modules pinned in tools/k8s/<line>/go.mod into
-# .cache/k8s/<kubernetes version>/bin and prints that directory as the last line of stdout (all other
+# Builds etcd and every k8s.io/kubernetes/cmd/ program that tools/k8s/<line>/tools.go imports (for v1.27:
+# kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy, kubectl) from the Go modules
+# pinned in tools/k8s/<line>/go.mod into .cache/k8s/<kubernetes version>/bin and prints that directory as the last line of stdout (all other
 # output goes to stderr). Idempotent: when the binaries exist and go.mod, go.sum and this script are
 # unchanged, it only prints the directory.
 #
@@ -23,12 +24,19 @@ etcd_version=$(awk '$1 == "go.etcd.io/etcd/server/v3" && $2 ~ /^v/ { print $2 }'
 out=$root/.cache/k8s/$version
 bin=$out/bin
 mkdir -p "$out"
-stamp=$(cat "$mod/go.mod" "$mod/go.sum" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)
+stamp=$(cat "$mod/go.mod" "$mod/go.sum" "$mod/tools.go" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)
+mapfile -t cmds < <(grep -o '"k8s.io/kubernetes/cmd/[a-z0-9-]*"' "$mod/tools.go" | tr -d '"' | sort)
+[[ ${#cmds[@]} -gt 0 ]] || { echo "build.sh: $mod/tools.go imports no k8s.io/kubernetes/cmd/ package" >&2; exit 2; }
+names=("${cmds[@]##*/}")
 
 exec 9>"$out/.lock"
 flock 9 # another build.sh for the same version waits here
 
-if [[ -x $bin/kube-apiserver && -x $bin/kube-controller-manager && -x $bin/kubectl && -x $bin/etcd && "$(cat "$out/stamp" 2>/dev/null)" == "$stamp" ]]; then
+built=true
+for name in "${names[@]}" etcd; do
+  [[ -x $bin/$name ]] || built=false
+done
+if [[ $built == true && "$(cat "$out/stamp" 2>/dev/null)" == "$stamp" ]]; then
   echo "build.sh: Kubernetes $version and etcd $etcd_version already built" >&2
   echo "$bin"
   exit 0
@@ -42,15 +50,14 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   x+=" -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitVersion=$version -X $pkg.gitTreeState=clean -X $pkg.gitCommit="
 done
 
-echo "build.sh: building Kubernetes $version (kube-apiserver, kube-controller-manager, kubectl) and etcd $etcd_version with $(go env GOVERSION) into $bin" >&2
+echo "build.sh: building Kubernetes $version (${names[*]}) and etcd $etcd_version with $(go env GOVERSION) into $bin" >&2
 start=$SECONDS
 tmp=$(mktemp -d "$out/bin.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 cd "$mod"
 go mod download >&2 # fails here, not mid-build, when a module cannot be fetched
 echo "build.sh: modules ready after $((SECONDS - start)) s" >&2
-go build -trimpath -ldflags="-s -w$x" -o "$tmp/" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-  k8s.io/kubernetes/cmd/kubectl >&2
+go build -trimpath -ldflags="-s -w$x" -o "$tmp/" "${cmds[@]}" >&2
 go build -trimpath -ldflags="-s -w" -o "$tmp/etcd" go.etcd.io/etcd/server/v3 >&2
 rm -rf "$bin"
 chmod 755 "$tmp"
