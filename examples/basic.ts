@@ -1,7 +1,7 @@
 // The smallest environment: one key, the project's repository, Kubernetes defaults.
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { GoRemoteEnvironment } from '../src';
+import { GoRemoteEnvironment } from 'cdk8s-go-remote';
 
 export class BasicChart extends Chart {
   constructor(scope: Construct, id: string) {

@@ -5,10 +5,7 @@
 // for pods created or updated in namespaces labelled webhook-dev=enabled. See docs/guides/webhook-development.md.
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import {
-  AdmissionOperation, AdmissionWebhookType, AutoRestart, CertManagerIssuerKind, GoRemoteEnvironment, ServiceType,
-  WEBHOOK_CERT_DIR, WebhookCertificate, WebhookFailurePolicy,
-} from '../src';
+import { AdmissionOperation, AdmissionWebhookType, AutoRestart, CertManagerIssuerKind, GoRemoteEnvironment, ServiceType, WEBHOOK_CERT_DIR, WebhookCertificate, WebhookFailurePolicy } from 'cdk8s-go-remote';
 
 export class DelveWebhookChart extends Chart {
   constructor(scope: Construct, id: string) {

@@ -10,8 +10,7 @@
 // See docs/guides/gitops.md.
 import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
 import { Construct } from 'constructs';
-import { GoRemoteFleet, NamespaceMode } from '../src/fleet';
-import { GitOps, RESPECT_IGNORE_DIFFERENCES } from '../src/gitops';
+import { GitOps, GoRemoteFleet, NamespaceMode, RESPECT_IGNORE_DIFFERENCES } from 'cdk8s-go-remote';
 
 /** Where this repository is, and where the example writes inside it. */
 export const REPO_URL = 'https://github.com/acme/dev-environments.git';

@@ -9,9 +9,7 @@
 // See docs/guides/gitops.md.
 import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
 import { Construct } from 'constructs';
-import { HostPathType, NodeAccess, Platform } from '../src';
-import { GoRemoteFleet } from '../src/fleet';
-import { GitOps } from '../src/gitops';
+import { GitOps, GoRemoteFleet, HostPathType, NodeAccess, Platform } from 'cdk8s-go-remote';
 
 export const REPO_URL = 'https://github.com/acme/dev-environments.git';
 export const ROOT = 'dist/fleet-flux';

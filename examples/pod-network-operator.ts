@@ -3,7 +3,7 @@
 // the CRI-O socket mounted.
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ContainerRuntime, GoRemoteEnvironment, HostPathType, NodeAccess, Platform } from '../src';
+import { ContainerRuntime, GoRemoteEnvironment, HostPathType, NodeAccess, Platform } from 'cdk8s-go-remote';
 
 export class PodNetworkOperatorChart extends Chart {
   constructor(scope: Construct, id: string) {

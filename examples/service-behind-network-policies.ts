@@ -5,7 +5,7 @@
 // copied, so they never see the development pod. See docs/guides/network-policies.md.
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { GoRemoteEnvironment, NetworkPeer, ServiceType } from '../src';
+import { GoRemoteEnvironment, NetworkPeer, ServiceType } from 'cdk8s-go-remote';
 
 export class ServiceBehindNetworkPoliciesChart extends Chart {
   constructor(scope: Construct, id: string) {
