@@ -24,11 +24,15 @@ import { renderSupervisordConfig } from './supervisord-config';
 import {
   Problems, checkAbsolutePath, checkCidr, checkDns1035Label, checkDnsLabel, checkDnsSubdomain, checkEnvName, checkLabels, checkQuantity,
 } from './validation';
+import { IMAGE_REPOSITORY, PACKAGE_VERSION } from './version';
 import { ResolvedWebhook, WEBHOOK_VOLUME, WebhookOptions, createWebhookObjects, resolveWebhook, webhookPodParts } from './webhook';
 import { WorkspaceOptions, createWorkspaceClaim, validateWorkspace } from './workspace';
 
-/** The image used when `image` is not set. */
-export const DEFAULT_IMAGE = 'ghcr.io/cdk8s-go-remote/go-remote:0.1.0';
+/**
+ * The image used when `image` is not set: the dev image the release of this very package version published,
+ * `ghcr.io/cdk8s-go-remote/go-remote:<package version>`.
+ */
+export const DEFAULT_IMAGE = `${IMAGE_REPOSITORY}:${PACKAGE_VERSION}`;
 
 /** UID and GID of the image's user on Kubernetes. */
 export const DEFAULT_UID = 1000;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import { ApiResource, GoRemoteEnvironment, ImagePullPolicy, NodeAccess, Platform, ServiceType, ValidationErrors } from '../src';
 import { KEY, all, devContainer, one, podSpec, synth } from './util';
@@ -127,7 +129,11 @@ describe('GoRemoteEnvironment', () => {
   describe('documented defaults', () => {
     const { manifests, env } = synth();
     const dev = devContainer(manifests);
-    test('image: DEFAULT_IMAGE', () => expect(dev.image).toBe(DEFAULT_IMAGE));
+    test('image: DEFAULT_IMAGE, the dev image released with this package version', () => {
+      expect(dev.image).toBe(DEFAULT_IMAGE);
+      const version = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version;
+      expect(DEFAULT_IMAGE).toBe(`ghcr.io/cdk8s-go-remote/go-remote:${version}`);
+    });
     test('imagePullPolicy: IfNotPresent', () => expect(dev.imagePullPolicy).toBe('IfNotPresent'));
     test('platform: Kubernetes', () => expect(env.platform).toBe(Platform.KUBERNETES));
     test('nodeAccess: none', () => expect(env.nodeAccess.settings.name).toBe('none'));
