@@ -1,4 +1,7 @@
-import { cdk8s, javascript } from 'projen';
+import { chmodSync, readFileSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { Component, JsonFile, Project, cdk8s, javascript } from 'projen';
+import { JobPermission } from 'projen/lib/github/workflows-model';
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-go-remote',
@@ -10,6 +13,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
   minNodeVersion: '20.0.0',
+  workflowNodeVersion: '20.x',
 
   cdk8sVersion: '2.70.0',
   constructsVersion: '10.4.2',
@@ -28,12 +32,22 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@types/ssh2@^1.15.0',
     'tsconfig-paths@^4.2.0',
   ],
-  // CI runs on a clean clone: no GitHub workflows, releases or mergify here.
-  github: false,
-  release: false,
-  buildWorkflow: false,
-  depsUpgrade: false,
+  // 0.x: the API may still change (jsii-diff is not enforced for experimental APIs until 1.0).
+  stability: 'experimental',
+  homepage: 'https://github.com/cdk8s-go-remote/cdk8s-go-remote',
+
+  // The project's future GitHub repository: a build workflow for pull requests, a release workflow on main that
+  // publishes npm, PyPI and the Go module with jsii's publishers (tokens: NPM_TOKEN, TWINE_USERNAME/
+  // TWINE_PASSWORD, GO_GITHUB_TOKEN), and the dev image (the release_image job below). Nothing runs here: CI
+  // (.ci/run) lints these workflows with actionlint.
+  github: true,
+  buildWorkflow: true,
+  release: true,
+  releaseToNpm: true,
+  npmProvenance: true,
+  depsUpgrade: true,
   pullRequestTemplate: false,
+  githubOptions: { mergify: false },
   eslintOptions: {
     dirs: ['src'],
     devdirs: ['test', 'examples', 'bench', 'projenrc'],
@@ -75,9 +89,157 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   },
 });
 
+// ---- the dev image: built for linux/amd64 and linux/arm64, tagged with the released package version (the
+// version DEFAULT_IMAGE names, src/version.ts), pushed to GHCR with an SBOM and build provenance, signed keyless
+// with cosign. .github/workflows/image.yml is reusable: the release workflow calls it with the version it just
+// released, and pull requests that touch images/ build it without pushing.
+const imageWorkflow = project.github!.addWorkflow('image');
+imageWorkflow.on({
+  workflowCall: {
+    inputs: {
+      version: { type: 'string', required: true, description: 'The released package version (the image tag)' },
+      push: { type: 'boolean', required: false, default: false, description: 'Push, attest and sign (false: build only, as for a dry run)' },
+    },
+  },
+  pullRequest: { paths: ['images/**', '.github/workflows/image.yml'] },
+});
+const IMAGE = 'ghcr.io/cdk8s-go-remote/go-remote';
+imageWorkflow.addJobs({
+  image: {
+    name: 'Build (and on release: push, attest, sign) the dev image',
+    runsOn: ['ubuntu-latest'],
+    permissions: {
+      contents: JobPermission.READ,
+      packages: JobPermission.WRITE,
+      idToken: JobPermission.WRITE, // cosign keyless signing
+      attestations: JobPermission.WRITE,
+    },
+    env: { IMAGE, VERSION: "${{ inputs.version || 'pr' }}" },
+    steps: [
+      { name: 'Checkout', uses: 'actions/checkout@v4' },
+      { name: 'Set up QEMU (linux/arm64 on an amd64 runner)', uses: 'docker/setup-qemu-action@v3' },
+      { name: 'Set up Buildx', uses: 'docker/setup-buildx-action@v3' },
+      {
+        name: 'Log in to GHCR',
+        if: '${{ inputs.push }}',
+        uses: 'docker/login-action@v3',
+        with: { registry: 'ghcr.io', username: '${{ github.actor }}', password: '${{ secrets.GITHUB_TOKEN }}' },
+      },
+      {
+        name: 'Build for linux/amd64 and linux/arm64 (push on release, with SBOM and provenance)',
+        id: 'build',
+        uses: 'docker/build-push-action@v6',
+        with: {
+          'context': 'images/go-remote',
+          'file': 'images/go-remote/Containerfile',
+          'platforms': 'linux/amd64,linux/arm64',
+          'push': '${{ inputs.push }}',
+          'tags': '${{ env.IMAGE }}:${{ env.VERSION }}',
+          'sbom': true,
+          'provenance': 'mode=max',
+          'labels': 'org.opencontainers.image.source=${{ github.server_url }}/${{ github.repository }}\norg.opencontainers.image.version=${{ env.VERSION }}',
+        },
+      },
+      { name: 'Install cosign', if: '${{ inputs.push }}', uses: 'sigstore/cosign-installer@v3' },
+      {
+        name: 'Sign the pushed image (keyless, by digest)',
+        if: '${{ inputs.push }}',
+        env: { DIGEST: '${{ steps.build.outputs.digest }}' },
+        run: 'cosign sign --yes "${IMAGE}@${DIGEST}"',
+      },
+      {
+        name: 'Attest build provenance in the registry',
+        if: '${{ inputs.push }}',
+        uses: 'actions/attest-build-provenance@v2',
+        with: { 'subject-name': '${{ env.IMAGE }}', 'subject-digest': '${{ steps.build.outputs.digest }}', 'push-to-registry': true },
+      },
+    ],
+  },
+});
+// The release workflow publishes the image of the version it released (dist/version.txt of its build artifact).
+project.release!.addJobs({
+  release_image_version: {
+    name: 'Read the released version',
+    needs: ['release'],
+    if: "needs.release.outputs.tag_exists != 'true' && needs.release.outputs.latest_commit == github.sha",
+    runsOn: ['ubuntu-latest'],
+    permissions: { contents: JobPermission.READ },
+    outputs: { version: { stepId: 'version', outputName: 'version' } },
+    steps: [
+      {
+        name: 'Download build artifacts',
+        uses: 'actions/download-artifact@v4',
+        with: { 'artifact-ids': '${{ needs.release.outputs.artifact_id }}', 'path': 'dist' },
+      },
+      { name: 'Version', id: 'version', run: 'echo "version=$(cat dist/version.txt)" >> "$GITHUB_OUTPUT"' },
+    ],
+  },
+});
+project.github!.tryFindWorkflow('release')!.addJobs({
+  release_image: {
+    needs: ['release_image_version'],
+    permissions: { contents: JobPermission.READ, packages: JobPermission.WRITE, idToken: JobPermission.WRITE, attestations: JobPermission.WRITE },
+    uses: './.github/workflows/image.yml',
+    with: { version: '${{ needs.release_image_version.outputs.version }}', push: '${{ !inputs.dry_run }}' },
+  },
+});
+
+// Bots: projen's upgrade workflow bumps the npm dependencies; Renovate bumps the base image's digest (the
+// regex manager reads the '# renovate:' comment above ARG BASE in the Containerfile) and the actions' tags.
+new JsonFile(project, 'renovate.json', {
+  obj: {
+    $schema: 'https://docs.renovatebot.com/renovate-schema.json',
+    extends: ['config:recommended'],
+    enabledManagers: ['custom.regex', 'github-actions'],
+    customManagers: [{
+      customType: 'regex',
+      description: 'The dev image\'s base, pinned by tag and digest (images/go-remote/Containerfile)',
+      managerFilePatterns: ['/(^|/)Containerfile$/'],
+      matchStrings: ['# renovate: datasource=(?<datasource>\\S+) depName=(?<depName>\\S+)\\s+ARG BASE=\\S+:(?<currentValue>[^@\\s]+)@(?<currentDigest>sha256:[a-f0-9]{64})'],
+    }],
+  },
+});
+
+/**
+ * Quotes the shell in the run steps projen generates, so that actionlint (with shellcheck) finds nothing in any
+ * workflow (.ci/run fails on any finding). Each replacement must apply: when a projen upgrade changes the text,
+ * synthesis fails here and the list is revisited, rather than a finding being silenced.
+ */
+class WorkflowShellQuoting extends Component {
+  private static readonly FIXES: Array<[file: string, from: string, to: string]> = [
+    ['build.yml', 'echo "self_mutation_happened=true" >> $GITHUB_OUTPUT', 'echo "self_mutation_happened=true" >> "$GITHUB_OUTPUT"'],
+    ['upgrade-main.yml', 'echo "patch_created=true" >> $GITHUB_OUTPUT', 'echo "patch_created=true" >> "$GITHUB_OUTPUT"'],
+    ['release.yml',
+      '([ ! -z "$TAG" ] && git ls-remote -q --exit-code --tags origin $TAG && (echo "exists=true" >> $GITHUB_OUTPUT)) || (echo "exists=false" >> $GITHUB_OUTPUT)\n          cat $GITHUB_OUTPUT',
+      'if [ -n "$TAG" ] && git ls-remote -q --exit-code --tags origin "$TAG"; then echo "exists=true" >> "$GITHUB_OUTPUT"; else echo "exists=false" >> "$GITHUB_OUTPUT"; fi\n          cat "$GITHUB_OUTPUT"'],
+    ['release.yml',
+      'echo "latest_commit=$(git ls-remote origin -h "$GITHUB_REF" | cut -f1)" >> $GITHUB_OUTPUT\n          cat $GITHUB_OUTPUT',
+      'echo "latest_commit=$(git ls-remote origin -h "$GITHUB_REF" | cut -f1)" >> "$GITHUB_OUTPUT"\n          cat "$GITHUB_OUTPUT"'],
+    ['release.yml',
+      'tag=$(cat "$RELEASE_TAG_FILE") &&\n          gh release view "$tag" -R "$GITHUB_REPOSITORY" 2>/dev/null ||\n          gh release create "$tag" -R "$GITHUB_REPOSITORY" -F "$CHANGELOG_FILE" -t "$tag" --target "$GITHUB_SHA"',
+      'tag=$(cat "$RELEASE_TAG_FILE")\n          if ! gh release view "$tag" -R "$GITHUB_REPOSITORY" 2>/dev/null; then\n            gh release create "$tag" -R "$GITHUB_REPOSITORY" -F "$CHANGELOG_FILE" -t "$tag" --target "$GITHUB_SHA"\n          fi'],
+  ];
+
+  constructor(project: Project) {
+    super(project);
+  }
+
+  public postSynthesize(): void {
+    for (const [file, from, to] of WorkflowShellQuoting.FIXES) {
+      const path = join(this.project.outdir, '.github', 'workflows', file);
+      const text = readFileSync(path, 'utf8');
+      if (!text.includes(from)) throw new Error(`${path}: projen no longer generates the step this fix expects; revisit WorkflowShellQuoting`);
+      chmodSync(path, 0o644); // projen writes generated files read-only
+      writeFileSync(path, text.split(from).join(to));
+      chmodSync(path, 0o444);
+    }
+  }
+}
+new WorkflowShellQuoting(project);
+
 // .cache/ holds Go module caches, built binaries and virtualenvs (gigabytes): never part of the npm tarball,
 // which jsii-pacmak also embeds in the Go module and the wheel. tools/ builds test binaries.
-for (const p of ['/examples/', '/bench/', '/images/', '/.ci/', '/test/', '/.cache/', '/tools/']) {
+for (const p of ['/examples/', '/bench/', '/images/', '/.ci/', '/test/', '/.cache/', '/tools/', '/schemas/', '/cdk8s.yaml', '/renovate.json']) {
   project.addPackageIgnore(p);
 }
 
@@ -135,6 +297,22 @@ project.addTask('test:linters', {
   exec: 'bash test/linters/run.sh',
   receiveArgs: true,
 });
+project.addTask('image', {
+  description: 'Build the dev image (images/go-remote) with podman or docker: npm run image -- --tag <ref>; prints the reference for `image`',
+  exec: 'bash tools/image/build.sh',
+  receiveArgs: true,
+});
+project.addTask('lint:repo', {
+  description: 'shellcheck over every shell script and actionlint over every workflow; fails on any finding',
+  exec: 'bash tools/lint/run.sh',
+});
+project.addTask('test:package', {
+  description: 'Package tier: npm pack, install the tarball into a fresh cdk8s app outside the repository, cdk8s synth; every README link resolves',
+  exec: 'bash test/package/run.sh',
+  receiveArgs: true,
+});
+// `npm pack` (and npm publish) from a fresh clone must ship the compiled lib/.
+project.addTask('prepack', { description: 'Compile (jsii) before npm pack, so that the tarball holds lib/' }).spawn(project.compileTask);
 project.addTask('bench', {
   description: 'Synthesis benchmark: environments against the same objects as raw ApiObjects (not a test)',
   exec: 'ts-node --project test/tsconfig.json bench/synth.ts',

@@ -14,7 +14,7 @@ root=$(cd "$here/../.." && pwd)
 line=${1:-v1.27}
 mod=$here/$line
 if [[ ! -f $mod/go.mod ]]; then
-  echo "build.sh: no Go module for '$line' in tools/k8s; available: $(cd "$here" && ls -d v*/ | tr -d / | xargs)" >&2
+  echo "build.sh: no Go module for '$line' in tools/k8s; available: $(cd "$here" && printf '%s ' v*/ | tr -d /)" >&2
   exit 2
 fi
 command -v go >/dev/null || { echo "build.sh: 'go' is not on PATH" >&2; exit 2; }
