@@ -1,0 +1,3 @@
+module github.com/acme/admission-webhook
+
+go 1.22

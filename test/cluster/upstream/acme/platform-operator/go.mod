@@ -1,0 +1,3 @@
+module github.com/acme/platform-operator
+
+go 1.22

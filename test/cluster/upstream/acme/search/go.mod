@@ -1,0 +1,3 @@
+module github.com/acme/search
+
+go 1.22

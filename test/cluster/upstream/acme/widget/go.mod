@@ -1,0 +1,3 @@
+module github.com/acme/widget
+
+go 1.22

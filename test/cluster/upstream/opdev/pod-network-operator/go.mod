@@ -1,0 +1,3 @@
+module github.com/opdev/pod-network-operator
+
+go 1.22
