@@ -33,9 +33,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { ApiObject, App, AppProps, Chart, Yaml, YamlOutputType } from 'cdk8s';
-import { EnvironmentOptions } from '../src';
-import { Developer, GoRemoteFleet } from '../src/fleet';
-import { GitOps } from '../src/gitops';
+import { Developer, EnvironmentOptions, GitOps, GoRemoteFleet } from '../src';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICUbZ+ogzart4VhTD/Pt2WqN7wHdh983iNOTeOFH/NtA alice@laptop';
 

@@ -5,7 +5,10 @@
 // for pods created or updated in namespaces labelled webhook-dev=enabled. See docs/guides/webhook-development.md.
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AdmissionOperation, AdmissionWebhookType, AutoRestart, CertManagerIssuerKind, GoRemoteEnvironment, ServiceType, WEBHOOK_CERT_DIR, WebhookCertificate, WebhookFailurePolicy } from 'cdk8s-go-remote';
+import {
+  AdmissionOperation, AdmissionWebhookType, AutoRestart, CertManagerIssuerKind, GoRemoteEnvironment, ServiceExposure, WebhookCertificate,
+  WebhookFailurePolicy,
+} from 'cdk8s-go-remote';
 
 export class DelveWebhookChart extends Chart {
   constructor(scope: Construct, id: string) {
@@ -13,12 +16,11 @@ export class DelveWebhookChart extends Chart {
     new GoRemoteEnvironment(this, 'dev', {
       authorizedKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICUbZ+ogzart4VhTD/Pt2WqN7wHdh983iNOTeOFH/NtA alice@laptop'],
       git: { url: 'https://github.com/acme/admission-webhook.git', ref: 'main' },
-      serviceType: ServiceType.LOAD_BALANCER,
-      sourceRanges: ['203.0.113.0/24'],
+      exposure: ServiceExposure.loadBalancer({ sourceRanges: ['203.0.113.0/24'] }),
       programs: [
         {
           name: 'delve',
-          command: `dlv debug ./cmd/webhook --headless --listen=127.0.0.1:2345 --api-version=2 --accept-multiclient --continue -- --port=9443 --cert-dir=${WEBHOOK_CERT_DIR}`,
+          command: `dlv debug ./cmd/webhook --headless --listen=127.0.0.1:2345 --api-version=2 --accept-multiclient --continue -- --port=9443 --cert-dir=${GoRemoteEnvironment.WEBHOOK_CERT_DIR}`,
           port: 2345,
           expose: false,
           autorestart: AutoRestart.ALWAYS,

@@ -8,9 +8,10 @@
 //   argocd/                               the ApplicationSet: one Application per folder of teams/
 //   bootstrap/                            an Application (directory source) that syncs argocd/
 // See docs/guides/gitops.md.
-import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
+import { ApiObject, App, Chart, Size, YamlOutputType } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { GitOps, GoRemoteFleet, NamespaceMode, RESPECT_IGNORE_DIFFERENCES } from 'cdk8s-go-remote';
+import { GitOps, GoRemoteFleet, NamespaceMode } from 'cdk8s-go-remote';
 
 /** Where this repository is, and where the example writes inside it. */
 export const REPO_URL = 'https://github.com/acme/dev-environments.git';
@@ -39,7 +40,7 @@ export class PaymentsTeamChart extends Chart {
       sshSourceCidrs: ['203.0.113.0/24'], // the office / VPN egress
       developers: [
         { name: 'alice', authorizedKeys: [KEYS.alice] },
-        { name: 'bob', authorizedKeys: [KEYS.bob], resources: { cpuLimit: '4', memoryLimit: '8Gi' } },
+        { name: 'bob', authorizedKeys: [KEYS.bob], resources: { cpuLimit: Cpu.units(4), memoryLimit: Size.gibibytes(8) } },
       ],
     });
     GitOps.addSyncWaves(this);
@@ -76,7 +77,7 @@ function teamApplicationSpec(path: string): any {
     ignoreDifferences: [GitOps.ignoreReplicaDifferences()],
     syncPolicy: {
       automated: { prune: true, selfHeal: true },
-      syncOptions: [RESPECT_IGNORE_DIFFERENCES],
+      syncOptions: [GitOps.RESPECT_IGNORE_DIFFERENCES],
     },
   };
 }

@@ -5,7 +5,7 @@
 // copied, so they never see the development pod. See docs/guides/network-policies.md.
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { GoRemoteEnvironment, NetworkPeer, ServiceType } from 'cdk8s-go-remote';
+import { GoRemoteEnvironment, NetworkPeer, ServiceExposure } from 'cdk8s-go-remote';
 
 export class ServiceBehindNetworkPoliciesChart extends Chart {
   constructor(scope: Construct, id: string) {
@@ -14,9 +14,8 @@ export class ServiceBehindNetworkPoliciesChart extends Chart {
       name: 'checkout-dev',
       authorizedKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICUbZ+ogzart4VhTD/Pt2WqN7wHdh983iNOTeOFH/NtA alice@laptop'],
       git: { url: 'https://github.com/acme/checkout.git', ref: 'main' },
-      serviceType: ServiceType.LOAD_BALANCER,
       // The office: the load balancer's source ranges, and the only addresses the policy admits to SSH.
-      sourceRanges: ['198.51.100.0/24'],
+      exposure: ServiceExposure.loadBalancer({ sourceRanges: ['198.51.100.0/24'] }),
       programs: [
         // delve on the loopback interface: VS Code reaches it through the SSH tunnel, no policy needed.
         // Its declared port stays off the Service; `cdk8s-go-remote launch-json` attaches to it.
@@ -28,8 +27,8 @@ export class ServiceBehindNetworkPoliciesChart extends Chart {
         podLabels: { 'network.acme.io/payments-client': 'true', 'network.acme.io/egress-internet': 'true' },
         // The real checkout's Deployment and Service selectors: the development pod must match neither.
         workloadSelectors: [{ app: 'checkout' }],
-        // Without serviceAccountName the pod keeps the environment's own ServiceAccount (no permissions); set it
-        // to the workload's only if its RBAC is what you debug.
+        // The pod keeps the environment's own ServiceAccount (no permissions); apiAccess:
+        // ApiAccess.impersonatedServiceAccount('checkout') would run it as the workload's, if its RBAC is what you debug.
       },
       networkPolicy: {
         programs: [{

@@ -1,12 +1,15 @@
-import { k8s } from 'cdk8s-plus-27';
-import { Problems, checkDnsSubdomain, hasControlCharacter } from './validation';
+import { Duration } from 'cdk8s';
+import { IApiResource } from 'cdk8s-plus-27';
+import { IdleStop } from './contract';
+import { Problems } from './errors';
+import { checkDnsSubdomain, checkSafeText, isEnumValue } from './validation';
 
 /**
  * A verb of the Kubernetes API that a grant allows.
  *
  * There is deliberately no `*` and none of the verbs that hand out more power than they name (`bind`,
  * `escalate`, `impersonate`): the ServiceAccount token is readable by anyone who can log in to the
- * environment. For more, mount your own credentials with `kubeconfig`.
+ * environment. For more, mount your own credentials with `ApiAccess.kubeconfig`.
  * @see https://kubernetes.io/docs/reference/access-authn-authz/authorization/#determine-the-request-verb
  */
 export enum ApiVerb {
@@ -30,11 +33,10 @@ export enum ApiVerb {
 
 /** Every verb, in the order rules list them. */
 const VERB_ORDER: string[] = Object.values(ApiVerb);
-
 /** The verbs `grantRead` allows. */
-export const READ_VERBS: ApiVerb[] = [ApiVerb.GET, ApiVerb.LIST, ApiVerb.WATCH];
+const READ_VERBS: ApiVerb[] = [ApiVerb.GET, ApiVerb.LIST, ApiVerb.WATCH];
 /** The verbs `grantReadWrite` allows: reads and writes of single objects, not `deletecollection`. */
-export const READ_WRITE_VERBS: ApiVerb[] = [...READ_VERBS, ApiVerb.CREATE, ApiVerb.UPDATE, ApiVerb.PATCH, ApiVerb.DELETE];
+const READ_WRITE_VERBS: ApiVerb[] = [...READ_VERBS, ApiVerb.CREATE, ApiVerb.UPDATE, ApiVerb.PATCH, ApiVerb.DELETE];
 
 /**
  * Where a grant applies.
@@ -49,104 +51,16 @@ export enum GrantScope {
   CLUSTER = 'Cluster',
 }
 
-// A resource, optionally with a subresource: `pods`, `pods/log`, `deployments/scale`.
-const RESOURCE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/;
-
 /**
- * A kind of object in the Kubernetes API, by API group and (plural, lower-case) resource name, as RBAC rules
- * name them. Use the constants for built-in resources and `ApiResource.custom` for the rest (a CRD, a
- * subresource such as `pods/exec`).
- */
-export class ApiResource {
-  /** Pods (core). */
-  public static readonly PODS = new ApiResource('', 'pods', false);
-  /** Pod logs (`pods/log`, core): `kubectl logs` needs `get` on it. */
-  public static readonly POD_LOGS = new ApiResource('', 'pods/log', false);
-  /** Services (core). */
-  public static readonly SERVICES = new ApiResource('', 'services', false);
-  /** Endpoints (core). */
-  public static readonly ENDPOINTS = new ApiResource('', 'endpoints', false);
-  /** ConfigMaps (core). */
-  public static readonly CONFIG_MAPS = new ApiResource('', 'configmaps', false);
-  /** Secrets (core). Reading them reads every credential in their scope: grant with `resourceNames` where you can. */
-  public static readonly SECRETS = new ApiResource('', 'secrets', false);
-  /** Events (core). */
-  public static readonly EVENTS = new ApiResource('', 'events', false);
-  /** PersistentVolumeClaims (core). */
-  public static readonly PERSISTENT_VOLUME_CLAIMS = new ApiResource('', 'persistentvolumeclaims', false);
-  /** ServiceAccounts (core). */
-  public static readonly SERVICE_ACCOUNTS = new ApiResource('', 'serviceaccounts', false);
-  /** Deployments (apps). */
-  public static readonly DEPLOYMENTS = new ApiResource('apps', 'deployments', false);
-  /** StatefulSets (apps). */
-  public static readonly STATEFUL_SETS = new ApiResource('apps', 'statefulsets', false);
-  /** DaemonSets (apps). */
-  public static readonly DAEMON_SETS = new ApiResource('apps', 'daemonsets', false);
-  /** ReplicaSets (apps). */
-  public static readonly REPLICA_SETS = new ApiResource('apps', 'replicasets', false);
-  /** Jobs (batch). */
-  public static readonly JOBS = new ApiResource('batch', 'jobs', false);
-  /** CronJobs (batch). */
-  public static readonly CRON_JOBS = new ApiResource('batch', 'cronjobs', false);
-  /** Leases (coordination.k8s.io), for controllers' leader election. */
-  public static readonly LEASES = new ApiResource('coordination.k8s.io', 'leases', false);
-  /** EndpointSlices (discovery.k8s.io). */
-  public static readonly ENDPOINT_SLICES = new ApiResource('discovery.k8s.io', 'endpointslices', false);
-  /** Ingresses (networking.k8s.io). */
-  public static readonly INGRESSES = new ApiResource('networking.k8s.io', 'ingresses', false);
-  /** NetworkPolicies (networking.k8s.io). */
-  public static readonly NETWORK_POLICIES = new ApiResource('networking.k8s.io', 'networkpolicies', false);
-  /** Namespaces (core, cluster-scoped). */
-  public static readonly NAMESPACES = new ApiResource('', 'namespaces', true);
-  /** Nodes (core, cluster-scoped). */
-  public static readonly NODES = new ApiResource('', 'nodes', true);
-  /** PersistentVolumes (core, cluster-scoped). */
-  public static readonly PERSISTENT_VOLUMES = new ApiResource('', 'persistentvolumes', true);
-  /** StorageClasses (storage.k8s.io, cluster-scoped). */
-  public static readonly STORAGE_CLASSES = new ApiResource('storage.k8s.io', 'storageclasses', true);
-  /** CustomResourceDefinitions (apiextensions.k8s.io, cluster-scoped). */
-  public static readonly CUSTOM_RESOURCE_DEFINITIONS = new ApiResource('apiextensions.k8s.io', 'customresourcedefinitions', true);
-  /** ValidatingWebhookConfigurations (admissionregistration.k8s.io, cluster-scoped). */
-  public static readonly VALIDATING_WEBHOOK_CONFIGURATIONS = new ApiResource('admissionregistration.k8s.io', 'validatingwebhookconfigurations', true);
-  /** MutatingWebhookConfigurations (admissionregistration.k8s.io, cluster-scoped). */
-  public static readonly MUTATING_WEBHOOK_CONFIGURATIONS = new ApiResource('admissionregistration.k8s.io', 'mutatingwebhookconfigurations', true);
-
-  /**
-   * Any other resource: a custom resource, or a subresource.
-   *
-   * @param apiGroup the API group (`''` for the core group, `widgets.example.com` for a CRD); no `*`
-   * @param resource the plural, lower-case resource name, optionally with a subresource (`widgets`,
-   *   `widgets/status`, `pods/exec`); no `*`
-   */
-  public static custom(apiGroup: string, resource: string): ApiResource {
-    return new ApiResource(apiGroup, resource, undefined);
-  }
-
-  /** The API group (`''` is the core group). */
-  public readonly apiGroup: string;
-  /** The resource (plural, lower-case), optionally `resource/subresource`. */
-  public readonly resource: string;
-  /** Whether the resource is cluster-scoped: true or false for the constants, unknown (undefined) for `custom`. */
-  public readonly clusterScoped?: boolean;
-
-  private constructor(apiGroup: string, resource: string, clusterScoped: boolean | undefined) {
-    this.apiGroup = apiGroup;
-    this.resource = resource;
-    this.clusterScoped = clusterScoped;
-  }
-
-  /** `resource.group` (`deployments.apps`, `pods`), as `kubectl` names it. */
-  public toString(): string {
-    return this.apiGroup ? `${this.resource}.${this.apiGroup}` : this.resource;
-  }
-}
-
-/**
- * Extra permissions for the environment's ServiceAccount (`GoRemoteEnvironment.grant`).
+ * Extra permissions for the environment's ServiceAccount (`ServiceAccountTokenAccess.grant`).
  */
 export interface ApiGrant {
-  /** The resources; at least one. */
-  readonly resources: ApiResource[];
+  /**
+   * The resources; at least one. cdk8s-plus's `ApiResource` constants (`ApiResource.PODS`,
+   * `ApiResource.DEPLOYMENTS` ...) or `ApiResource.custom({ apiGroup, resourceType })` for a custom resource or a
+   * subresource (`pods/log`).
+   */
+  readonly resources: IApiResource[];
   /** The verbs; at least one. */
   readonly verbs: ApiVerb[];
   /**
@@ -179,18 +93,373 @@ export interface KubeconfigSecret {
   readonly key?: string;
 }
 
-/** Where the kubeconfig Secret's directory is mounted; `KUBECONFIG` points at the file `config` in it. */
-const KUBECONFIG_DIR = '/etc/go-remote/kubeconfig';
-/** The file `KUBECONFIG` names. */
-const KUBECONFIG_PATH = `${KUBECONFIG_DIR}/config`;
-/** The volume name of the kubeconfig Secret. */
-export const KUBECONFIG_VOLUME = 'kubeconfig';
+/**
+ * Options of `ApiAccess.serviceAccountToken`.
+ */
+export interface ServiceAccountTokenOptions {
+  /**
+   * Stop the environment after this long without an SSH session: a supervisord program scales the
+   * environment's own Deployment to 0 replicas with the ServiceAccount token, through a Role rule limited to
+   * `deployments/scale` of that one Deployment. Scale it back up with `kubectl scale deployment/<name>
+   * --replicas=1`. Under GitOps, make the controller ignore `/spec/replicas` (`GitOps.ignoreReplicaDifferences()`),
+   * or it scales the environment back up. Whole seconds, from 1 minute to 30 days; sessions are looked for
+   * every 30 seconds. See docs/guides/api-access.md.
+   *
+   * @default - never stopped
+   */
+  readonly idleStop?: Duration;
+  /**
+   * A kubeconfig Secret mounted besides the token, with `KUBECONFIG` pointing at it (as `ApiAccess.kubeconfig`):
+   * `kubectl` then uses the kubeconfig, in-cluster clients and idle stop the token.
+   *
+   * @default - no kubeconfig
+   */
+  readonly kubeconfig?: KubeconfigSecret;
+}
 
+/**
+ * Options of `ApiAccess.impersonatedServiceAccount`.
+ */
+export interface ImpersonatedServiceAccountOptions {
+  /**
+   * Whether the workload's ServiceAccount token is mounted (and so readable in every SSH session).
+   *
+   * @default false
+   */
+  readonly mountToken?: boolean;
+}
+
+/**
+ * Which of the ways to the API an `ApiAccess` is.
+ */
+export enum ApiAccessKind {
+  /** No credentials at all. */
+  NONE = 'none',
+  /** The environment's own ServiceAccount token, with exactly the rules granted. */
+  SERVICE_ACCOUNT_TOKEN = 'service-account-token',
+  /** A kubeconfig Secret. */
+  KUBECONFIG = 'kubeconfig',
+  /** An existing workload's ServiceAccount, which the pod runs as. */
+  IMPERSONATED_SERVICE_ACCOUNT = 'impersonated-service-account',
+}
+
+/** A PolicyRule as the API takes it. @internal */
+export interface PolicyRule {
+  readonly apiGroups: string[];
+  readonly resources: string[];
+  readonly resourceNames?: string[];
+  readonly verbs: string[];
+}
+
+/** What an ApiAccess holds. @internal */
+export interface ApiAccessState {
+  readonly kind: ApiAccessKind;
+  readonly kubeconfig?: KubeconfigSecret;
+  readonly serviceAccountName?: string;
+  readonly mountToken: boolean;
+  readonly idleStop?: Duration;
+  readonly grants: readonly ApiGrant[];
+  /** The grants' Role rules, then their ClusterRole rules, in the order they were granted, each once. */
+  readonly roleRules: readonly PolicyRule[];
+  readonly clusterRoleRules: readonly PolicyRule[];
+}
+
+/**
+ * How the environment talks to the Kubernetes API: not at all, with its own ServiceAccount token and exactly the
+ * rules granted to it, with a kubeconfig Secret, or as an existing workload's ServiceAccount. One of the four, so
+ * that a grant can only be made where a token will carry it.
+ *
+ * @see docs/guides/api-access.md
+ */
+export class ApiAccess {
+  /** No API access (the default): no ServiceAccount token is mounted and the Role grants nothing. */
+  public static none(): ApiAccess {
+    return ApiAccess.of({ kind: ApiAccessKind.NONE, mountToken: false });
+  }
+
+  /**
+   * The environment's own ServiceAccount token, mounted so that `kubectl` and in-cluster clients act as the
+   * environment's ServiceAccount, with exactly what is granted to it (`grantRead(...)` and friends, each returning
+   * a new access) and what idle stop needs. Its Role grants nothing else.
+   */
+  public static serviceAccountToken(options: ServiceAccountTokenOptions = {}): ServiceAccountTokenAccess {
+    const problems = new Problems();
+    const o = options ?? {};
+    if (o.idleStop !== undefined) checkIdleStop(problems, 'idleStop', o.idleStop);
+    if (o.kubeconfig !== undefined) checkKubeconfig(problems, 'kubeconfig', o.kubeconfig);
+    problems.throwIfAny();
+    return ServiceAccountTokenAccess._create({
+      kind: ApiAccessKind.SERVICE_ACCOUNT_TOKEN, mountToken: true, idleStop: o.idleStop, kubeconfig: copyKubeconfig(o.kubeconfig),
+    });
+  }
+
+  /**
+   * A Secret holding a kubeconfig (the original go-remote's way), mounted read-only at
+   * `/etc/go-remote/kubeconfig/config` with `KUBECONFIG` pointing at it, for `kubectl` and client-go in SSH sessions
+   * and programs. The ServiceAccount token is not mounted.
+   */
+  public static kubeconfig(secret: KubeconfigSecret): ApiAccess {
+    const problems = new Problems();
+    checkKubeconfig(problems, 'kubeconfig', secret);
+    problems.throwIfAny();
+    return ApiAccess.of({ kind: ApiAccessKind.KUBECONFIG, mountToken: false, kubeconfig: copyKubeconfig(secret) });
+  }
+
+  /**
+   * Runs the pod as an existing workload's ServiceAccount, with that workload's permissions, usually beside
+   * `impersonation` (its labels). A deliberate risk: see `WorkloadImpersonation`. The environment's own
+   * ServiceAccount still exists, with nothing granted.
+   *
+   * @param serviceAccountName the workload's ServiceAccount, in the environment's namespace
+   */
+  public static impersonatedServiceAccount(serviceAccountName: string, options: ImpersonatedServiceAccountOptions = {}): ApiAccess {
+    const problems = new Problems();
+    checkDnsSubdomain(problems, 'serviceAccountName', serviceAccountName);
+    const mountToken = options?.mountToken ?? false;
+    if (typeof mountToken !== 'boolean') problems.add('mountToken', mountToken, 'expected true or false');
+    problems.throwIfAny();
+    return ApiAccess.of({ kind: ApiAccessKind.IMPERSONATED_SERVICE_ACCOUNT, mountToken, serviceAccountName });
+  }
+
+  private static of(state: Omit<ApiAccessState, 'grants' | 'roleRules' | 'clusterRoleRules'>): ApiAccess {
+    const access = new ApiAccess();
+    access._state = Object.freeze({ ...state, grants: [], roleRules: [], clusterRoleRules: [] });
+    return access;
+  }
+
+  /** @internal */
+  public _state!: ApiAccessState;
+
+  protected constructor() {}
+
+  /** Which way to the API this is. */
+  public get kind(): ApiAccessKind {
+    return this._state.kind;
+  }
+
+  /** Whether the pod mounts a ServiceAccount token (its own, or the impersonated workload's). */
+  public get tokenMounted(): boolean {
+    return this._state.mountToken;
+  }
+
+  /** The kubeconfig Secret mounted, if any. */
+  public get kubeconfigSecret(): KubeconfigSecret | undefined {
+    return this._state.kubeconfig;
+  }
+
+  /** The impersonated workload's ServiceAccount, if any. */
+  public get serviceAccountName(): string | undefined {
+    return this._state.serviceAccountName;
+  }
+
+  /** How long without an SSH session before the environment scales itself to 0, if set. */
+  public get idleStop(): Duration | undefined {
+    return this._state.idleStop;
+  }
+
+  /** The grants made to the environment's ServiceAccount, in order. */
+  public get grants(): ApiGrant[] {
+    return [...this._state.grants];
+  }
+}
+
+/**
+ * The environment's own ServiceAccount token (`ApiAccess.serviceAccountToken()`), to which permissions are
+ * granted. Each grant returns a new access; the one given to the environment is what it gets.
+ */
+export class ServiceAccountTokenAccess extends ApiAccess {
+  /** @internal */
+  public static _create(state: Omit<ApiAccessState, 'grants' | 'roleRules' | 'clusterRoleRules'> & Partial<ApiAccessState>): ServiceAccountTokenAccess {
+    const access = new ServiceAccountTokenAccess();
+    access._state = Object.freeze({ grants: [], roleRules: [], clusterRoleRules: [], ...state });
+    return access;
+  }
+
+  private constructor() {
+    super();
+  }
+
+  /**
+   * Grants `verbs` on `resources`, in the environment's namespace (a rule of its Role) or cluster-wide (a rule of
+   * the ClusterRole `go-remote-<namespace>-<name>`, created with its binding by the first cluster-wide grant).
+   * One rule per API group, so nothing wider than declared; no wildcards; the same grant twice gives its rules
+   * once. Refused at once, naming the argument, when it asks for more than it names.
+   */
+  public grant(grant: ApiGrant): ServiceAccountTokenAccess {
+    const problems = new Problems();
+    const rules = grantRules(problems, 'grant', grant);
+    problems.throwIfAny();
+    const state = this._state;
+    // The same grant twice gives its rules once.
+    const add = (existing: readonly PolicyRule[], more: PolicyRule[]) => {
+      const out = [...existing];
+      const keys = new Set(existing.map(r => JSON.stringify(r)));
+      for (const rule of more) {
+        const key = JSON.stringify(rule);
+        if (!keys.has(key)) out.push(rule);
+        keys.add(key);
+      }
+      return out;
+    };
+    const cluster = (grant.scope ?? GrantScope.NAMESPACE) === GrantScope.CLUSTER;
+    return ServiceAccountTokenAccess._create({
+      ...state,
+      grants: [...state.grants, grant],
+      roleRules: cluster ? state.roleRules : add(state.roleRules, rules),
+      clusterRoleRules: cluster ? add(state.clusterRoleRules, rules) : state.clusterRoleRules,
+    });
+  }
+
+  /** Grants get, list and watch on `resources` in the environment's namespace. */
+  public grantRead(...resources: IApiResource[]): ServiceAccountTokenAccess {
+    return this.grant({ resources, verbs: READ_VERBS });
+  }
+
+  /** Grants get, list, watch, create, update, patch and delete on `resources` in the environment's namespace. */
+  public grantReadWrite(...resources: IApiResource[]): ServiceAccountTokenAccess {
+    return this.grant({ resources, verbs: READ_WRITE_VERBS });
+  }
+
+  /** Grants get, list and watch on `resources` in every namespace (and on cluster-scoped resources). */
+  public grantClusterRead(...resources: IApiResource[]): ServiceAccountTokenAccess {
+    return this.grant({ resources, verbs: READ_VERBS, scope: GrantScope.CLUSTER });
+  }
+
+  /** Grants get, list, watch, create, update, patch and delete on `resources` in every namespace. */
+  public grantClusterReadWrite(...resources: IApiResource[]): ServiceAccountTokenAccess {
+    return this.grant({ resources, verbs: READ_WRITE_VERBS, scope: GrantScope.CLUSTER });
+  }
+}
+
+function copyKubeconfig(k: KubeconfigSecret | undefined): KubeconfigSecret | undefined {
+  return k === undefined ? undefined : Object.freeze({ secretName: k.secretName, key: k.key });
+}
+
+// ---- checks ----
+
+// A resource, optionally with a subresource: `pods`, `pods/log`, `deployments/scale`.
+const RESOURCE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/;
 // A Secret key: letters, digits, '-', '_' and '.'.
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
-/** Validates the `kubeconfig` prop. @internal */
-export function validateKubeconfig(problems: Problems, prop: string, kubeconfig: KubeconfigSecret): void {
+/**
+ * Built-in cluster-scoped resources, as `resource.group`: a Role cannot grant them. Custom resources are taken
+ * to be namespaced (a ClusterRole can grant both).
+ */
+const CLUSTER_SCOPED = new Set([
+  'namespaces', 'nodes', 'persistentvolumes', 'componentstatuses', 'storageclasses.storage.k8s.io',
+  'csidrivers.storage.k8s.io', 'csinodes.storage.k8s.io', 'volumeattachments.storage.k8s.io',
+  'customresourcedefinitions.apiextensions.k8s.io', 'apiservices.apiregistration.k8s.io',
+  'validatingwebhookconfigurations.admissionregistration.k8s.io', 'mutatingwebhookconfigurations.admissionregistration.k8s.io',
+  'clusterroles.rbac.authorization.k8s.io', 'clusterrolebindings.rbac.authorization.k8s.io',
+  'priorityclasses.scheduling.k8s.io', 'runtimeclasses.node.k8s.io', 'ingressclasses.networking.k8s.io',
+  'certificatesigningrequests.certificates.k8s.io', 'flowschemas.flowcontrol.apiserver.k8s.io',
+  'prioritylevelconfigurations.flowcontrol.apiserver.k8s.io', 'tokenreviews.authentication.k8s.io',
+  'selfsubjectaccessreviews.authorization.k8s.io', 'selfsubjectrulesreviews.authorization.k8s.io',
+  'subjectaccessreviews.authorization.k8s.io', 'securitycontextconstraints.security.openshift.io',
+]);
+
+/** `resource.group` (`deployments.apps`, `pods`), as `kubectl` names it. @internal */
+export function resourceId(r: IApiResource): string {
+  return r.apiGroup ? `${r.resourceType}.${r.apiGroup}` : r.resourceType;
+}
+
+/** Whether a resource (or a subresource of it) is a built-in cluster-scoped one. @internal */
+export function isClusterScoped(r: IApiResource): boolean {
+  const base = r.resourceType.split('/')[0];
+  return CLUSTER_SCOPED.has(r.apiGroup ? `${base}.${r.apiGroup}` : base);
+}
+
+function isApiResource(r: unknown): r is IApiResource {
+  return r !== null && typeof r === 'object' && typeof (r as any).apiGroup === 'string' && typeof (r as any).resourceType === 'string';
+}
+
+/**
+ * Checks a grant and returns its rules: one rule per API group, so that no rule allows a group and resource pair
+ * that was not declared.
+ * @internal
+ */
+export function grantRules(problems: Problems, prop: string, grant: ApiGrant): PolicyRule[] {
+  if (grant === null || typeof grant !== 'object') {
+    problems.add(prop, grant, 'expected an ApiGrant ({ resources, verbs, resourceNames?, scope? })');
+    return [];
+  }
+  const before = problems.count;
+  const scope = grant.scope ?? GrantScope.NAMESPACE;
+  if (!isEnumValue(GrantScope, scope)) {
+    problems.add(`${prop}.scope`, scope, 'expected GrantScope.NAMESPACE or GrantScope.CLUSTER');
+  }
+  const resources: unknown[] = Array.isArray(grant.resources) ? grant.resources : [];
+  if (resources.length === 0) problems.add(`${prop}.resources`, grant.resources, 'expected at least one ApiResource');
+  const verbs: unknown[] = Array.isArray(grant.verbs) ? grant.verbs : [];
+  if (verbs.length === 0) problems.add(`${prop}.verbs`, grant.verbs, 'expected at least one ApiVerb');
+  verbs.forEach((verb, i) => {
+    if (!isEnumValue(ApiVerb, verb)) {
+      problems.add(`${prop}.verbs[${i}]`, verb, `expected an ApiVerb (${VERB_ORDER.join(', ')}); '*', 'bind', 'escalate' and 'impersonate' are never granted: mount your own credentials with ApiAccess.kubeconfig instead`);
+    }
+  });
+  resources.forEach((r, i) => {
+    const at = `${prop}.resources[${i}]`;
+    if (!isApiResource(r)) {
+      problems.add(at, r, 'expected an ApiResource (ApiResource.PODS, ApiResource.custom({ apiGroup, resourceType }) ...)');
+      return;
+    }
+    if (r.resourceName !== undefined) {
+      problems.add(`${at}.resourceName`, r.resourceName, 'expected a resource type without a name: name objects with the grant\'s resourceNames');
+    }
+    if (r.apiGroup.includes('*')) {
+      problems.add(`${at}.apiGroup`, r.apiGroup, 'expected an API group without \'*\': wildcards are never granted; name each group');
+    } else if (r.apiGroup !== '') {
+      checkDnsSubdomain(problems, `${at}.apiGroup`, r.apiGroup);
+    }
+    if (r.resourceType.includes('*')) {
+      problems.add(`${at}.resourceType`, r.resourceType, 'expected a resource without \'*\': wildcards are never granted; name each resource');
+    } else if (!RESOURCE.test(r.resourceType) || r.resourceType.length > 253) {
+      problems.add(`${at}.resourceType`, r.resourceType, 'expected a plural, lower-case resource name, optionally with a subresource (\'widgets\', \'pods/log\')');
+    } else if (scope === GrantScope.NAMESPACE && isClusterScoped(r)) {
+      problems.add(at, resourceId(r), 'is cluster-scoped, so a Role in the environment\'s namespace cannot grant it; use scope GrantScope.CLUSTER (grantClusterRead, grantClusterReadWrite)');
+    }
+  });
+  const names = grant.resourceNames;
+  if (names !== undefined) {
+    if (!Array.isArray(names) || names.length === 0) {
+      problems.add(`${prop}.resourceNames`, names, 'expected at least one name, or no resourceNames for every object');
+    } else {
+      names.forEach((n, i) => {
+        const at = `${prop}.resourceNames[${i}]`;
+        const inner = new Problems();
+        if (!checkSafeText(inner, at, n) || n === '' || n.includes('/') || n.includes('*') || n.length > 253) {
+          problems.add(at, n, 'expected an object name (no \'/\', no \'*\', no control character, at most 253 characters)');
+        }
+      });
+      for (const verb of [ApiVerb.CREATE, ApiVerb.DELETE_COLLECTION]) {
+        if (verbs.includes(verb)) {
+          problems.add(`${prop}.verbs`, verbs, `includes '${verb}', which a rule with resourceNames never allows (the name is not part of the request); make a separate grant without resourceNames`);
+        }
+      }
+    }
+  }
+  if (problems.count > before) return [];
+
+  const sortedVerbs = VERB_ORDER.filter(v => verbs.includes(v));
+  const resourceNames = names ? [...new Set(names)] : undefined;
+  const byGroup = new Map<string, string[]>();
+  for (const r of resources as IApiResource[]) {
+    const list = byGroup.get(r.apiGroup) ?? [];
+    if (!list.includes(r.resourceType)) list.push(r.resourceType);
+    byGroup.set(r.apiGroup, list);
+  }
+  return [...byGroup].map(([apiGroup, groupResources]) => resourceNames
+    ? { apiGroups: [apiGroup], resources: groupResources, resourceNames, verbs: sortedVerbs }
+    : { apiGroups: [apiGroup], resources: groupResources, verbs: sortedVerbs });
+}
+
+/** Checks a kubeconfig Secret reference. @internal */
+export function checkKubeconfig(problems: Problems, prop: string, kubeconfig: KubeconfigSecret): void {
+  if (kubeconfig === null || typeof kubeconfig !== 'object') {
+    problems.add(prop, kubeconfig, 'expected a KubeconfigSecret ({ secretName, key? })');
+    return;
+  }
   checkDnsSubdomain(problems, `${prop}.secretName`, kubeconfig.secretName);
   const key = kubeconfig.key ?? 'config';
   if (typeof key !== 'string' || key.length > 253 || !SECRET_KEY.test(key) || key === '.' || key === '..') {
@@ -198,133 +467,11 @@ export function validateKubeconfig(problems: Problems, prop: string, kubeconfig:
   }
 }
 
-/** The volume, mount and variable that make `kubectl` and client-go use the kubeconfig Secret. @internal */
-export function kubeconfigMount(kubeconfig: KubeconfigSecret): { volume: k8s.Volume; mount: k8s.VolumeMount; env: k8s.EnvVar } {
-  return {
-    // A directory mount (not subPath), so that a rotated Secret reaches the running pod.
-    volume: {
-      name: KUBECONFIG_VOLUME,
-      secret: {
-        secretName: kubeconfig.secretName,
-        items: [{ key: kubeconfig.key ?? 'config', path: 'config' }],
-        defaultMode: 0o400,
-        optional: false,
-      },
-    },
-    mount: { name: KUBECONFIG_VOLUME, mountPath: KUBECONFIG_DIR, readOnly: true },
-    env: { name: 'KUBECONFIG', value: KUBECONFIG_PATH },
-  };
-}
-
-/**
- * The rules of an environment's Role and ClusterRole: fixed ones (the SCC, idle stop) first, then the grants
- * in the order they were made. Read at synthesis, so grants made after construction are emitted.
- * @internal
- */
-export class ApiAccessRules {
-  private readonly namespaced: k8s.PolicyRule[] = [];
-  private readonly cluster: k8s.PolicyRule[] = [];
-  private readonly seen = new Set<string>();
-
-  constructor(private readonly fixed: k8s.PolicyRule[]) {}
-
-  /** Whether any grant was made (fixed rules do not count). */
-  public get hasGrants(): boolean {
-    return this.namespaced.length > 0 || this.cluster.length > 0;
-  }
-
-  /** The Role's rules, or undefined when there are none (no `rules: []`, which the API server drops). */
-  public roleRules(): k8s.PolicyRule[] | undefined {
-    const rules = [...this.fixed, ...this.namespaced];
-    return rules.length > 0 ? rules : undefined;
-  }
-
-  /** The ClusterRole's rules. */
-  public clusterRoleRules(): k8s.PolicyRule[] | undefined {
-    return this.cluster.length > 0 ? [...this.cluster] : undefined;
-  }
-
-  /**
-   * Validates a grant and records its rules: one rule per API group, so that no rule allows a group and
-   * resource pair that was not declared. Throws a validation error naming `prop`.
-   */
-  public add(prop: string, grant: ApiGrant): void {
-    const problems = new Problems();
-    if (grant === null || typeof grant !== 'object') {
-      problems.add(prop, grant, 'expected an ApiGrant ({ resources, verbs, resourceNames?, scope? })');
-      problems.throwIfAny();
-    }
-    const scope = grant.scope ?? GrantScope.NAMESPACE;
-    if (!Object.values(GrantScope).includes(scope)) {
-      problems.add(`${prop}.scope`, scope, 'expected GrantScope.NAMESPACE or GrantScope.CLUSTER');
-    }
-    const resources = grant.resources ?? [];
-    if (!Array.isArray(resources) || resources.length === 0) {
-      problems.add(`${prop}.resources`, grant.resources, 'expected at least one ApiResource');
-    }
-    const verbs = grant.verbs ?? [];
-    if (!Array.isArray(verbs) || verbs.length === 0) {
-      problems.add(`${prop}.verbs`, grant.verbs, 'expected at least one ApiVerb');
-    }
-    (Array.isArray(verbs) ? verbs : []).forEach((verb, i) => {
-      if (!VERB_ORDER.includes(verb)) {
-        problems.add(`${prop}.verbs[${i}]`, verb, `expected an ApiVerb (${VERB_ORDER.join(', ')}); '*', 'bind', 'escalate' and 'impersonate' are never granted: mount your own credentials with 'kubeconfig' instead`);
-      }
-    });
-    (Array.isArray(resources) ? resources : []).forEach((r, i) => {
-      const at = `${prop}.resources[${i}]`;
-      if (!(r instanceof ApiResource)) {
-        problems.add(at, r, 'expected an ApiResource (ApiResource.PODS, ApiResource.custom(group, resource) ...)');
-        return;
-      }
-      if (typeof r.apiGroup !== 'string' || r.apiGroup.includes('*')) {
-        problems.add(`${at}.apiGroup`, r.apiGroup, 'expected an API group without \'*\': wildcards are never granted; name each group');
-      } else if (r.apiGroup !== '') {
-        checkDnsSubdomain(problems, `${at}.apiGroup`, r.apiGroup);
-      }
-      if (typeof r.resource !== 'string' || r.resource.includes('*')) {
-        problems.add(`${at}.resource`, r.resource, 'expected a resource without \'*\': wildcards are never granted; name each resource');
-      } else if (!RESOURCE.test(r.resource) || r.resource.length > 253) {
-        problems.add(`${at}.resource`, r.resource, 'expected a plural, lower-case resource name, optionally with a subresource (\'widgets\', \'pods/log\')');
-      }
-      if (scope === GrantScope.NAMESPACE && r.clusterScoped === true) {
-        problems.add(at, r.toString(), 'is cluster-scoped, so a Role in the environment\'s namespace cannot grant it; use scope GrantScope.CLUSTER (grantClusterRead, grantClusterReadWrite)');
-      }
-    });
-    const names = grant.resourceNames;
-    if (names !== undefined) {
-      if (!Array.isArray(names) || names.length === 0) {
-        problems.add(`${prop}.resourceNames`, names, 'expected at least one name, or no resourceNames for every object');
-      } else {
-        names.forEach((n, i) => {
-          if (typeof n !== 'string' || n === '' || n.includes('/') || n.includes('*') || n.length > 253 || hasControlCharacter(n)) {
-            problems.add(`${prop}.resourceNames[${i}]`, n, 'expected an object name (no \'/\', no \'*\', no control character, at most 253 characters)');
-          }
-        });
-        for (const verb of [ApiVerb.CREATE, ApiVerb.DELETE_COLLECTION]) {
-          if (Array.isArray(verbs) && verbs.includes(verb)) {
-            problems.add(`${prop}.verbs`, verbs, `includes '${verb}', which a rule with resourceNames never allows (the name is not part of the request); make a separate grant without resourceNames`);
-          }
-        }
-      }
-    }
-    problems.throwIfAny();
-
-    const sortedVerbs = VERB_ORDER.filter(v => verbs.includes(v as ApiVerb));
-    const resourceNames = names ? [...new Set(names)] : undefined;
-    const byGroup = new Map<string, string[]>();
-    for (const r of resources) {
-      const list = byGroup.get(r.apiGroup) ?? [];
-      if (!list.includes(r.resource)) list.push(r.resource);
-      byGroup.set(r.apiGroup, list);
-    }
-    const target = scope === GrantScope.CLUSTER ? this.cluster : this.namespaced;
-    for (const [apiGroup, groupResources] of byGroup) {
-      const rule: k8s.PolicyRule = { apiGroups: [apiGroup], resources: groupResources, resourceNames, verbs: sortedVerbs };
-      const key = `${scope}\0${JSON.stringify(rule)}`;
-      if (this.seen.has(key)) continue; // the same grant twice gives the same rules once
-      this.seen.add(key);
-      target.push(rule);
-    }
-  }
+/** Checks an idle-stop period: whole seconds from one minute to 30 days. @internal */
+export function checkIdleStop(problems: Problems, prop: string, idleStop: Duration): boolean {
+  const seconds = idleStop instanceof Duration ? idleStop.toSeconds({ integral: false }) : NaN;
+  if (Number.isInteger(seconds) && seconds >= IdleStop.MIN_SECONDS && seconds <= IdleStop.MAX_SECONDS) return true;
+  const shown = idleStop instanceof Duration ? `${seconds} seconds` : idleStop;
+  problems.add(prop, shown, 'expected a Duration of whole seconds from 1 minute to 30 days, such as Duration.minutes(30)');
+  return false;
 }

@@ -1,4 +1,5 @@
-import { Problems, describeControlCharacter, hasControlCharacter } from './validation';
+import { Problems, holdsPrivateKey } from './errors';
+import { describeControlCharacter, hasControlCharacter } from './validation';
 
 /** Key types sshd (OpenSSH 9) accepts in authorized_keys. */
 const KEY_TYPES = new Set([
@@ -69,8 +70,8 @@ export function renderAuthorizedKeys(problems: Problems, prop: string, keys: str
       problems.add(`${prop}[${i}]`, key, problem);
       return;
     }
-    const line = key.trim().split(/ +/).join(' '); // trim() also drops the final line break of a .pub file
-    const id = line.split(' ').slice(0, 2).join(' ');
+    const line = normalizePublicKey(key);
+    const id = publicKeyOnly(line);
     if (seen.has(id)) {
       problems.add(`${prop}[${i}]`, key, 'expected each key once; this key is already listed');
     }
@@ -80,6 +81,45 @@ export function renderAuthorizedKeys(problems: Problems, prop: string, keys: str
   return lines.map(l => `${l}\n`).join('');
 }
 
+/**
+ * A valid key line, normalised: no leading or trailing whitespace (so no final line break of a .pub file), single
+ * spaces between the fields.
+ * @internal
+ */
+export function normalizePublicKey(key: string): string {
+  return key.trim().split(/ +/).join(' ');
+}
+
+/** `<type> <base64>` of a valid key line, without its comment: what identifies the key. @internal */
+export function publicKeyOnly(key: string): string {
+  return normalizePublicKey(key).split(' ').slice(0, 2).join(' ');
+}
+
 function withoutFinalLineBreak(key: string): string {
   return key.replace(/\r?\n$/, '');
+}
+
+/**
+ * Checks a host CA's public key and returns `<type> <base64>`. A private key is refused without being echoed.
+ * @internal
+ */
+export function checkHostCertificateAuthority(problems: Problems, prop: string, value: unknown): string | undefined {
+  if (holdsPrivateKey(value)) {
+    problems.add(prop, value, 'expected the CA\'s public key (the line of its .pub file): the CA\'s private key stays where you sign host keys, never in the cluster or in manifests');
+    return undefined;
+  }
+  return checkPublicKey(problems, prop, value, 'the CA\'s, the line of its .pub file');
+}
+
+/**
+ * Checks `<type> <base64> [comment]` and returns `<type> <base64>`; `whose` says whose key is expected.
+ * @internal
+ */
+export function checkPublicKey(problems: Problems, prop: string, value: unknown, whose = 'the host\'s, as in ssh_host_ed25519_key.pub'): string | undefined {
+  const problem = typeof value === 'string' ? authorizedKeyProblem(value) : 'expected a string';
+  if (problem) {
+    problems.add(prop, value, problem.replace('OpenSSH public key', `OpenSSH public key (${whose})`));
+    return undefined;
+  }
+  return publicKeyOnly(value as string);
 }

@@ -3,11 +3,9 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { parseAllDocuments } from 'yaml';
-import { ClientFiles, ClientFilesOptions, DELVE_PORT, EnvironmentSummary, SshRoute } from './client-files';
-import { ValidationErrors } from './errors';
-import { Paths } from './paths';
-import { SSH_PORT } from './program';
-import { Problems } from './validation';
+import { ClientFiles, ClientFilesOptions, EnvironmentSummary, SshRoute } from './client-files';
+import { Containers, DELVE_PORT, Labels, MANAGED_BY, Paths, PortNames, SSH_PORT } from './contract';
+import { Problems, ValidationErrors } from './errors';
 
 /**
  * `cdk8s-go-remote`: client files for the environments in a directory of synthesized manifests.
@@ -17,7 +15,7 @@ import { Problems } from './validation';
 const USAGE = `Usage: cdk8s-go-remote <command> <dist-dir> [options]
 
 Reads every *.yaml and *.yml file under <dist-dir> (the output of cdk8s synth) and finds the environments
-(Deployments labelled app.kubernetes.io/managed-by: cdk8s-go-remote with a container "dev").
+(Deployments labelled ${Labels.MANAGED_BY}: ${MANAGED_BY} with a container "${Containers.DEV}").
 
 Commands:
   ssh-config    an ~/.ssh/config Host stanza for each environment
@@ -168,7 +166,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<void> {
 
   const all = ClientFiles.discover(await readManifests(dir));
   if (all.length === 0) {
-    throw new CliError(`no environment in ${dir}: expected a Deployment labelled app.kubernetes.io/managed-by: cdk8s-go-remote with a container "dev" in its *.yaml files`);
+    throw new CliError(`no environment in ${dir}: expected a Deployment labelled ${Labels.MANAGED_BY}: ${MANAGED_BY} with a container "${Containers.DEV}" in its *.yaml files`);
   }
   const environments = select(all, values.env);
   if (environments.length > 1) {
@@ -386,7 +384,7 @@ async function addressFromCluster(env: EnvironmentSummary, io: CliIo): Promise<{
     throw new CliError(`kubectl get service ${id(env)} printed no JSON`);
   }
   const type = service?.spec?.type ?? 'ClusterIP';
-  const sshPort = (service?.spec?.ports ?? []).find((p: any) => p?.name === 'ssh');
+  const sshPort = (service?.spec?.ports ?? []).find((p: any) => p?.name === PortNames.SSH);
   if (type === 'NodePort') {
     return { nodePort: sshPort?.nodePort, why: `the Service is a NodePort (ssh on node port ${sshPort?.nodePort}): pass a node's address with --address` };
   }
@@ -400,7 +398,7 @@ async function addressFromCluster(env: EnvironmentSummary, io: CliIo): Promise<{
 /** The host public keys sshd uses, derived in the pod from its private keys and read over the Kubernetes API. */
 async function hostKeysFromCluster(env: EnvironmentSummary, io: CliIo): Promise<string[]> {
   const script = `for k in ${Paths.RUN_DIR}/host-keys/ssh_host_*_key; do ssh-keygen -y -f "$k"; done`;
-  const text = await kubectl([...namespaceArgs(env), 'exec', `deploy/${env.name}`, '-c', 'dev', '--', 'sh', '-c', script], io);
+  const text = await kubectl([...namespaceArgs(env), 'exec', `deploy/${env.name}`, '-c', Containers.DEV, '--', 'sh', '-c', script], io);
   const keys = text.split('\n').map(l => l.trim()).filter(l => l !== '');
   if (keys.length === 0) throw new CliError(`${id(env)}: the pod printed no host key`);
   return keys;

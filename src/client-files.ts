@@ -1,22 +1,12 @@
-import { authorizedKeyProblem } from './authorized-keys';
+import { checkHostCertificateAuthority, checkPublicKey } from './authorized-keys';
+import { Annotations, Containers, DELVE_PORT, EnvVars, Labels, MANAGED_BY, PortNames, SSH_PORT, Users } from './contract';
+import { Problems } from './errors';
 import type { GoRemoteEnvironment } from './go-remote-environment';
-import { SSH_PORT } from './program';
-import { Problems, checkNoControlCharacters, checkPort, isDnsLabel } from './validation';
+import { checkPort, checkSafeText, isDnsLabel, isIpAddress } from './validation';
 
-/** The port a headless delve conventionally listens on. */
-export const DELVE_PORT = 2345;
-
-/**
- * The Deployment annotation that carries `hostCertificateAuthority` (a public key) in synthesized manifests, so that
- * the `cdk8s-go-remote` command finds it.
- * @internal
- */
-export const HOST_CA_ANNOTATION = 'go-remote.cdk8s.io/host-certificate-authority';
-
-/** Label and container that mark the Deployment of a `GoRemoteEnvironment` in synthesized manifests. */
-const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-const MANAGED_BY = 'cdk8s-go-remote';
-const DEV_CONTAINER = 'dev';
+const HOST_CA_ANNOTATION = Annotations.HOST_CA;
+const MANAGED_BY_LABEL = Labels.MANAGED_BY;
+const DEV_CONTAINER = Containers.DEV;
 
 /**
  * Relays the SSH connection inside the pod: bash opens TCP to sshd on the pod's loopback and `cat` copies both
@@ -228,18 +218,17 @@ export class ClientFiles {
    * The client files of an environment in this app.
    */
   public static forEnvironment(env: GoRemoteEnvironment, options: ClientFilesOptions = {}): ClientFiles {
-    const service = env.service.toJson();
-    const published = new Set<string>((service.spec?.ports ?? []).map((p: any) => p.name));
     return ClientFiles.forSummary({
       name: env.name,
       namespace: env.namespace,
       sshUser: env.sshUser,
       sshPort: env.sshPort,
       checkoutPath: env.checkoutPath,
-      serviceType: service.spec?.type ?? 'ClusterIP',
+      serviceType: env.exposure.serviceType,
+      // The Service publishes every program port but those declared `expose: false`.
       programPorts: env.programs
         .filter(p => p.port !== undefined)
-        .map(p => ({ name: p.name, port: p.port!, published: published.has(p.name) })),
+        .map(p => ({ name: p.name, port: p.port!, published: p.expose !== false })),
       hostCertificateAuthority: env.hostCertificateAuthority,
     }, options);
   }
@@ -277,13 +266,13 @@ export class ClientFiles {
       }
       const at = `Deployment ${namespace ? `${namespace}/` : ''}${name}`;
       const envVar = (key: string) => (dev.env ?? []).find((e: any) => e?.name === key)?.value;
-      const sshUser = envVar('GO_REMOTE_USER') ?? 'gopher';
+      const sshUser = envVar(EnvVars.USER) ?? Users.DEFAULT;
       if (typeof sshUser !== 'string' || !LOGIN.test(sshUser)) {
-        problems.add(`${at} env GO_REMOTE_USER`, sshUser, LOGIN_EXPECTED);
+        problems.add(`${at} env ${EnvVars.USER}`, sshUser, LOGIN_EXPECTED);
         return;
       }
       const ports: any[] = dev.ports ?? [];
-      const sshPort = ports.find(p => p?.name === 'ssh')?.containerPort ?? SSH_PORT;
+      const sshPort = ports.find(p => p?.name === PortNames.SSH)?.containerPort ?? SSH_PORT;
       const badPort = ports.find(p => typeof p?.name !== 'string' || !isDnsLabel(p.name, 15) || !Number.isInteger(p?.containerPort));
       if (badPort) {
         problems.add(`${at} container dev ports`, badPort, `expected named ports: ${PORT_NAME_EXPECTED}, and a containerPort`);
@@ -291,7 +280,7 @@ export class ClientFiles {
       }
       const service = services.get(`${namespace ?? ''}/${name}`);
       const published = new Set<string>((service?.spec?.ports ?? []).map((p: any) => p?.name));
-      const checkout = envVar('GO_REMOTE_CHECKOUT');
+      const checkout = envVar(EnvVars.CHECKOUT);
       const ca = m.metadata.annotations?.[HOST_CA_ANNOTATION];
       if (ca !== undefined && checkHostCertificateAuthority(problems, `${at} annotation ${HOST_CA_ANNOTATION}`, ca) === undefined) return;
       found.push({
@@ -302,7 +291,7 @@ export class ClientFiles {
         checkoutPath: typeof checkout === 'string' ? checkout : undefined,
         serviceType: service ? service.spec?.type ?? 'ClusterIP' : undefined,
         programPorts: ports
-          .filter(p => p.name !== 'ssh')
+          .filter(p => p.name !== PortNames.SSH)
           .map(p => ({ name: p.name, port: p.containerPort, published: published.has(p.name) })),
         hostCertificateAuthority: ca,
       });
@@ -417,7 +406,7 @@ export class ClientFiles {
       problems.add(name('delvePort'), delvePort, 'is the SSH port; expected the port delve listens on');
     }
     checkHostName(problems, name('delveHost'), delveHost);
-    checkNoControlCharacters(problems, name('localPath'), localPath);
+    checkSafeText(problems, name('localPath'), localPath);
     problems.throwIfAny();
 
     this.environment = env;
@@ -526,14 +515,13 @@ export class ClientFiles {
 // ssh_config splits a line at whitespace; '*', '?' and '!' are patterns in a Host line and '%' starts a token.
 const ALIAS = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/;
-const IPV6 = /^[0-9A-Fa-f:.]+$/;
 const LOGIN = /^[a-z_][a-z0-9_-]{0,31}$/;
 const LOGIN_EXPECTED = 'expected a login name: lower-case letters, digits, \'_\' and \'-\'';
 const PORT_NAME_EXPECTED = 'a name of at most 15 lower-case letters, digits and \'-\'';
 
-/** An IPv4 or IPv6 address or a DNS name: nothing ssh_config or a shell would split or expand. */
+/** An IPv4 or IPv6 address (as Node's `net` parses it) or a DNS name: nothing ssh_config or a shell would split or expand. */
 function checkHostName(problems: Problems, prop: string, value: string | undefined): void {
-  const ok = typeof value === 'string' && (DNS_NAME.test(value) || (value.includes(':') && IPV6.test(value)));
+  const ok = typeof value === 'string' && (DNS_NAME.test(value) || (value.includes(':') && isIpAddress(value)));
   if (!ok) {
     problems.add(prop, value, 'expected an IP address or a DNS name such as \'203.0.113.7\' or \'dev.example.com\': no spaces, quotes or other characters that would change the ssh_config line');
   }
@@ -543,35 +531,13 @@ function checkHostName(problems: Problems, prop: string, value: string | undefin
 function checkConfigPath(problems: Problems, prop: string, value: string): void {
   if (typeof value !== 'string' || value === '') {
     problems.add(prop, value, 'expected a path');
-  } else if (checkNoControlCharacters(problems, prop, value) && value.includes('"')) {
+  } else if (checkSafeText(problems, prop, value) && value.includes('"')) {
     problems.add(prop, value, 'expected a path without \'"\', which ssh_config cannot carry inside a quoted value');
   }
 }
 
 function configValue(value: string): string {
   return /\s/.test(value) ? `"${value}"` : value;
-}
-
-/**
- * Checks a host CA's public key and returns `<type> <base64>`. A private key is refused without being echoed.
- * @internal
- */
-export function checkHostCertificateAuthority(problems: Problems, prop: string, value: string): string | undefined {
-  if (typeof value === 'string' && /PRIVATE KEY/.test(value)) {
-    problems.add(prop, '<a private key, not shown>', 'expected the CA\'s public key (the line of its .pub file): the CA\'s private key stays where you sign host keys, never in the cluster or in manifests');
-    return undefined;
-  }
-  return checkPublicKey(problems, prop, value, 'the CA\'s, the line of its .pub file');
-}
-
-/** Checks `<type> <base64> [comment]` and returns `<type> <base64>`; `whose` says whose key is expected. */
-function checkPublicKey(problems: Problems, prop: string, value: string, whose = 'the host\'s, as in ssh_host_ed25519_key.pub'): string | undefined {
-  const problem = typeof value === 'string' ? authorizedKeyProblem(value) : 'expected a string';
-  if (problem) {
-    problems.add(prop, value, problem.replace('OpenSSH public key', `OpenSSH public key (${whose})`));
-    return undefined;
-  }
-  return value.trim().split(/ +/).slice(0, 2).join(' ');
 }
 
 function hostPort(host: string, port: number): string {

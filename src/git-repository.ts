@@ -1,5 +1,6 @@
-import { Paths } from './paths';
-import { Problems, checkDnsSubdomain, hasControlCharacter } from './validation';
+import { ConfigFiles, EnvVars, Paths } from './contract';
+import { Problems } from './errors';
+import { checkDnsSubdomain, hasControlCharacter } from './validation';
 
 /**
  * The project's git repository, cloned once into the workspace.
@@ -89,6 +90,10 @@ function checkRelativePath(problems: Problems, prop: string, path: string): bool
  * @internal
  */
 export function resolveGitRepository(problems: Problems, prop: string, git: GitRepository): ResolvedGitRepository | undefined {
+  if (git === null || typeof git !== 'object') {
+    problems.add(prop, git, 'expected a GitRepository ({ url, ref?, checkoutPath?, sshKeySecret?, knownHosts? })');
+    return undefined;
+  }
   const before = problems.count;
   const url = git.url;
   let host: string | undefined;
@@ -139,15 +144,17 @@ export function resolveGitRepository(problems: Problems, prop: string, git: GitR
   if (git.checkoutPath !== undefined) checkRelativePath(problems, `${prop}.checkoutPath`, git.checkoutPath);
 
   let knownHosts: string | undefined;
-  if (git.knownHosts !== undefined) {
+  if (git.knownHosts !== undefined && !Array.isArray(git.knownHosts)) {
+    problems.add(`${prop}.knownHosts`, git.knownHosts, 'expected a list of known_hosts lines');
+  } else if (git.knownHosts !== undefined) {
     git.knownHosts.forEach((line, i) => {
       if (typeof line !== 'string' || hasControlCharacter(line) || !/^\S+ (ssh-|ecdsa-|sk-)\S+ [A-Za-z0-9+/]+={0,2}( .*)?$/.test(line.trim())) {
         problems.add(`${prop}.knownHosts[${i}]`, line, 'expected one known_hosts line: \'<host> <key type> <base64 key>\'');
       }
     });
-    knownHosts = git.knownHosts.map(l => `${l.trim()}\n`).join('');
+    knownHosts = git.knownHosts.map(l => `${String(l).trim()}\n`).join('');
   }
-  if (ssh && (git.knownHosts === undefined || git.knownHosts.length === 0)) {
+  if (ssh && (!Array.isArray(git.knownHosts) || git.knownHosts.length === 0)) {
     problems.add(`${prop}.knownHosts`, git.knownHosts, 'expected the SSH server\'s known_hosts lines: host keys are always verified for ssh URLs (see `ssh-keyscan <host>`, then check the fingerprints)');
   }
   if (!ssh && (git.sshKeySecret !== undefined || git.knownHosts !== undefined) && host !== undefined) {
@@ -179,17 +186,17 @@ export function resolveGitRepository(problems: Problems, prop: string, git: GitR
  */
 export const CLONE_SCRIPT = [
   'set -eu',
-  'dest="$GO_REMOTE_CHECKOUT"',
+  `dest="$${EnvVars.CHECKOUT}"`,
   'if [ -e "$dest" ]; then echo "go-remote: $dest exists; not cloning"; exit 0; fi',
   'partial="$dest.partial"',
   'mkdir -p -- "$(dirname -- "$dest")"',
   'rm -rf -- "$partial"',
-  'if [ -n "${GO_REMOTE_GIT_BRANCH:-}" ]; then',
-  '  git clone --branch "$GO_REMOTE_GIT_BRANCH" -- "$GO_REMOTE_GIT_URL" "$partial"',
+  `if [ -n "\${${EnvVars.GIT_BRANCH}:-}" ]; then`,
+  `  git clone --branch "$${EnvVars.GIT_BRANCH}" -- "$${EnvVars.GIT_URL}" "$partial"`,
   'else',
-  '  git clone -- "$GO_REMOTE_GIT_URL" "$partial"',
+  `  git clone -- "$${EnvVars.GIT_URL}" "$partial"`,
   'fi',
-  'if [ -n "${GO_REMOTE_GIT_COMMIT:-}" ]; then git -C "$partial" checkout --detach "$GO_REMOTE_GIT_COMMIT"; fi',
+  `if [ -n "\${${EnvVars.GIT_COMMIT}:-}" ]; then git -C "$partial" checkout --detach "$${EnvVars.GIT_COMMIT}"; fi`,
   'mv -- "$partial" "$dest"',
   'echo "go-remote: cloned into $dest"',
 ].join('\n');
@@ -201,21 +208,21 @@ export const CLONE_SCRIPT = [
  */
 export function cloneEnvironment(git: ResolvedGitRepository): Array<{ name: string; value: string }> {
   const env = [
-    { name: 'GO_REMOTE_GIT_URL', value: git.url },
+    { name: EnvVars.GIT_URL, value: git.url },
     // Overrides any http.sslVerify=false in a system or image git config.
     { name: 'GIT_CONFIG_COUNT', value: '1' },
     { name: 'GIT_CONFIG_KEY_0', value: 'http.sslVerify' },
     { name: 'GIT_CONFIG_VALUE_0', value: 'true' },
     { name: 'GIT_TERMINAL_PROMPT', value: '0' },
   ];
-  if (git.branch) env.push({ name: 'GO_REMOTE_GIT_BRANCH', value: git.branch });
-  if (git.commit) env.push({ name: 'GO_REMOTE_GIT_COMMIT', value: git.commit });
+  if (git.branch) env.push({ name: EnvVars.GIT_BRANCH, value: git.branch });
+  if (git.commit) env.push({ name: EnvVars.GIT_COMMIT, value: git.commit });
   if (git.ssh) {
     const dir = Paths.GIT_CREDENTIALS_DIR;
     const identity = git.sshKeySecret ? ` -i ${dir}/ssh-privatekey -o IdentitiesOnly=yes` : '';
     env.push({
       name: 'GIT_SSH_COMMAND',
-      value: `ssh -o StrictHostKeyChecking=yes -o UserKnownHostsFile=${Paths.CONFIG_DIR}/known_hosts -o BatchMode=yes${identity}`,
+      value: `ssh -o StrictHostKeyChecking=yes -o UserKnownHostsFile=${Paths.CONFIG_DIR}/${ConfigFiles.KNOWN_HOSTS} -o BatchMode=yes${identity}`,
     });
   }
   return env;

@@ -2,14 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { Problems } from './validation';
-import { WORKSPACE_PROTECTION_ANNOTATIONS } from './workspace';
+import { PRUNE_PROTECTION_ANNOTATIONS } from './contract';
+import { Problems } from './errors';
 
-/** The annotation Argo CD orders a sync by: lower waves are applied, and healthy, before higher ones. */
-export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+/** The annotation Argo CD orders a sync by: lower waves are applied, and healthy, before higher ones. @internal */
+const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 
-/** The Argo CD sync option without which `ignoreDifferences` only hides a difference that a sync still reverts. */
-export const RESPECT_IGNORE_DIFFERENCES = 'RespectIgnoreDifferences=true';
+/** The Argo CD sync option without which `ignoreDifferences` only hides a difference that a sync still reverts. @internal */
+const RESPECT_IGNORE_DIFFERENCES = 'RespectIgnoreDifferences=true';
 
 /**
  * Options of `GitOps.addSyncWaves`.
@@ -48,6 +48,12 @@ export class GitOps {
 
   /** The Argo CD sync option that makes a sync respect `ignoreDifferences` (`RespectIgnoreDifferences=true`). */
   public static readonly RESPECT_IGNORE_DIFFERENCES = RESPECT_IGNORE_DIFFERENCES;
+
+  /**
+   * The annotations that keep an object in the cluster when its declaration leaves Git (what `protectFromPruning`
+   * adds; every workspace claim and fleet Namespace carries them).
+   */
+  public static readonly PRUNE_PROTECTION_ANNOTATIONS: { [key: string]: string } = { ...PRUNE_PROTECTION_ANNOTATIONS };
 
   /**
    * The wave of each kind `addSyncWaves` annotates. What others need comes first: namespaces and the
@@ -114,7 +120,7 @@ export class GitOps {
    * PersistentVolumeClaims and the Namespaces of a fleet already carry these annotations.
    */
   public static protectFromPruning(obj: ApiObject): void {
-    for (const [key, value] of Object.entries(WORKSPACE_PROTECTION_ANNOTATIONS)) obj.metadata.addAnnotation(key, value);
+    for (const [key, value] of Object.entries(PRUNE_PROTECTION_ANNOTATIONS)) obj.metadata.addAnnotation(key, value);
   }
 
   /**

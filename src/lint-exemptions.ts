@@ -1,10 +1,15 @@
-import { ApiObject, Lazy } from 'cdk8s';
-import { DEFAULT_UID, ImagePullPolicy, ServiceType } from './go-remote-environment';
+import { ImagePullPolicy, ServiceType } from 'cdk8s-plus-27';
+import { IMAGE_UID } from './contract';
 import { NodeAccessSettings } from './node-access';
 import { Platform } from './platform';
 
+// The kube-score and Checkov findings an environment raises on purpose, as those linters' own exemption
+// annotations with a reason. Internal: the annotations are on the objects, README tables them; test/linters/
+// checks them against the real linters.
+
 /**
  * A manifest linter whose own exemption annotations the environment writes.
+ * @internal
  */
 export enum Linter {
   /**
@@ -23,6 +28,7 @@ export enum Linter {
 
 /**
  * A linter finding the environment raises on purpose, and why.
+ * @internal
  */
 export interface LintExemption {
   /** The linter. */
@@ -35,6 +41,7 @@ export interface LintExemption {
 
 /**
  * What decides a Deployment's exemptions: the environment's resolved settings.
+ * @internal
  */
 export interface LintSubject {
   /** The effective node access settings (`NodeAccess.settings`). */
@@ -44,14 +51,14 @@ export interface LintSubject {
   /** The development image reference. */
   readonly image: string;
   /** The image pull policy of the containers. */
-  readonly imagePullPolicy: ImagePullPolicy;
+  readonly imagePullPolicy: ImagePullPolicy | string;
   /** Whether the pod mounts its ServiceAccount token. */
   readonly serviceAccountTokenMounted: boolean;
 }
 
-/** kube-score's per-object list of skipped checks. */
+/** kube-score's per-object list of skipped checks. @internal */
 export const KUBE_SCORE_IGNORE_ANNOTATION = 'kube-score/ignore';
-/** The prefix of the annotations that carry the reason of each skipped kube-score check. */
+/** The prefix of the annotations that carry the reason of each skipped kube-score check. @internal */
 export const KUBE_SCORE_REASON_PREFIX = 'kube-score.go-remote.cdk8s.io/';
 
 // kube-score flags user and group IDs below this (score/security), Checkov CKV_K8S_40 likewise.
@@ -65,6 +72,7 @@ const ONE_WRITER = 'the workspace volume has a single writer';
  * The linter findings an environment raises on purpose, derived from its settings (never from a profile's
  * name), and the annotations that carry them. Checks that depend on the cluster rather than on the
  * environment (a NetworkPolicy selecting the pod) are not exempted here: README lists them.
+ * @internal
  */
 export class LintExemptions {
   /**
@@ -125,7 +133,7 @@ export class LintExemptions {
   }
 
   /** The exemptions of the environment's Service. */
-  public static forService(serviceType: ServiceType): LintExemption[] {
+  public static forService(serviceType: ServiceType | string): LintExemption[] {
     return serviceType === ServiceType.NODE_PORT
       ? [{ linter: Linter.KUBE_SCORE, check: 'service-type', reason: 'serviceType NodePort, as declared' }]
       : [];
@@ -159,7 +167,7 @@ export class LintExemptions {
   private static lowUid(subject: LintSubject): string | undefined {
     if (subject.nodeAccess.runAsRoot) return 'nodeAccess: runs as root (UID 0)';
     if (subject.platform === Platform.OPENSHIFT) return 'UID and GID are not pinned: OpenShift assigns them from the namespace\'s range';
-    return DEFAULT_UID < HIGH_UID ? `UID and GID ${DEFAULT_UID}: the image's user, who owns the workspace files` : undefined;
+    return IMAGE_UID < HIGH_UID ? `UID and GID ${IMAGE_UID}: the image's user, who owns the workspace files` : undefined;
   }
 
   private static sorted(exemptions: LintExemption[]): LintExemption[] {
@@ -171,25 +179,30 @@ export class LintExemptions {
   private constructor() {}
 }
 
+/** The exemption annotations of an environment's Deployment and Service. @internal */
+export interface LintAnnotations {
+  readonly deployment: { readonly [key: string]: string };
+  readonly service: { readonly [key: string]: string };
+}
+
+// Environments of a fleet mostly share their settings: the annotations of each set are computed once.
+const cache = new Map<string, LintAnnotations>();
+
 /**
- * Writes the exemption annotations on the environment's Deployment and Service. Whether the token is mounted
- * depends on grants that may come after construction, so the annotations that depend on it are resolved at
- * synthesis; everything else is final here.
+ * The exemption annotations for an environment's resolved settings (the same object for the same settings).
  * @internal
  */
-export function annotateLintExemptions(
-  deployment: ApiObject, service: ApiObject, serviceType: ServiceType,
-  subject: Omit<LintSubject, 'serviceAccountTokenMounted'>, tokenMounted: () => boolean,
-): void {
-  const withToken = LintExemptions.annotations(LintExemptions.forDeployment({ ...subject, serviceAccountTokenMounted: true }));
-  const without = LintExemptions.annotations(LintExemptions.forDeployment({ ...subject, serviceAccountTokenMounted: false }));
-  for (const key of [...new Set([...Object.keys(withToken), ...Object.keys(without)])].sort()) {
-    const value = withToken[key] === without[key]
-      ? withToken[key]
-      : Lazy.any({ produce: () => (tokenMounted() ? withToken : without)[key] }) as unknown as string;
-    deployment.metadata.addAnnotation(key, value);
+export function lintAnnotations(subject: LintSubject, serviceType: ServiceType | string): LintAnnotations {
+  const s = subject;
+  const key = JSON.stringify([s.nodeAccess, s.platform, s.image, s.imagePullPolicy, s.serviceAccountTokenMounted, serviceType]);
+  let found = cache.get(key);
+  if (found === undefined) {
+    found = Object.freeze({
+      deployment: Object.freeze(LintExemptions.annotations(LintExemptions.forDeployment(subject))),
+      service: Object.freeze(LintExemptions.annotations(LintExemptions.forService(serviceType))),
+    });
+    if (cache.size > 1000) cache.clear();
+    cache.set(key, found);
   }
-  for (const [key, value] of Object.entries(LintExemptions.annotations(LintExemptions.forService(serviceType)))) {
-    service.metadata.addAnnotation(key, value);
-  }
+  return found;
 }

@@ -1,7 +1,9 @@
 import { k8s } from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
-import { Program, SSH_PORT } from './program';
-import { Problems, checkCidr, checkDnsLabel, checkDnsSubdomain, checkLabels } from './validation';
+import { Labels, OWN_SELECTOR_KEYS, SSH_PORT } from './contract';
+import { Problems } from './errors';
+import { Manifest } from './manifest';
+import { Program } from './program';
+import { checkCidr, checkDnsLabel, checkLabels, checkList } from './validation';
 
 /**
  * Who may connect: pods (by label, in the environment's namespace or in other namespaces) or addresses.
@@ -32,7 +34,7 @@ export class NetworkPeer {
    */
   public static namespace(name: string, podLabels?: { [key: string]: string }): NetworkPeer {
     return new NetworkPeer({
-      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } },
+      namespaceSelector: { matchLabels: { [Labels.NAMESPACE_NAME]: name } },
       podSelector: selectorOf(podLabels),
     }, name);
   }
@@ -64,7 +66,7 @@ export class NetworkPeer {
     const p = this.peer;
     if (p.ipBlock) {
       checkCidr(problems, `${prop}.cidr`, p.ipBlock.cidr);
-      (p.ipBlock.except ?? []).forEach((c, i) => checkCidr(problems, `${prop}.except[${i}]`, c));
+      checkList(problems, `${prop}.except`, p.ipBlock.except, 'a list of CIDRs').forEach((c, i) => checkCidr(problems, `${prop}.except[${i}]`, c));
     }
     if (this.namespaceName !== undefined) {
       checkDnsLabel(problems, `${prop}.namespace`, this.namespaceName);
@@ -109,12 +111,12 @@ export interface EnvironmentNetworkPolicyOptions {
 }
 
 /**
- * Runs the development pod with an existing workload's labels and, optionally, its ServiceAccount, so that the
- * NetworkPolicies written for the workload treat the pod as they treat the workload: its peers admit the pod,
- * and the workload's own policies select it.
+ * Runs the development pod with an existing workload's labels, so that the NetworkPolicies written for the workload
+ * treat the pod as they treat the workload: its peers admit the pod, and the workload's own policies select it.
+ * To also run as the workload's ServiceAccount, use `ApiAccess.impersonatedServiceAccount(name)`.
  *
- * This is a risk on purpose: the pod gets the workload's network access, and with its ServiceAccount the
- * workload's permissions (and, with `serviceAccountToken: true`, its token in every SSH session).
+ * This is a risk on purpose: the pod gets the workload's network access (and, with its ServiceAccount, the
+ * workload's permissions).
  */
 export interface WorkloadImpersonation {
   /**
@@ -129,12 +131,6 @@ export interface WorkloadImpersonation {
    * traffic to the code under the debugger, and an autoscaler or disruption budget would count the pod.
    */
   readonly workloadSelectors: { [key: string]: string }[];
-  /**
-   * The workload's ServiceAccount, which the pod runs as instead of the environment's own.
-   *
-   * @default - the environment's own ServiceAccount
-   */
-  readonly serviceAccountName?: string;
 }
 
 /** A selector for labels, none for no labels (an empty map would churn at every apply). */
@@ -142,25 +138,28 @@ function selectorOf(labels?: { [key: string]: string }): k8s.LabelSelector | und
   return labels && Object.keys(labels).length > 0 ? { matchLabels: { ...labels } } : undefined;
 }
 
-/** Label keys the environment's Deployment, Services and the fleet's policies select its pod by. */
-const OWN_SELECTOR_KEYS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance'];
 /**
  * Checks the environment's NetworkPolicy props.
  * @internal
  */
 export function validateNetworkPolicy(
-  problems: Problems, prop: string, options: EnvironmentNetworkPolicyOptions, programs: Program[], webhookProgram?: string,
+  problems: Problems, prop: string, options: EnvironmentNetworkPolicyOptions, programs: readonly Program[], webhookProgram?: string,
 ): void {
-  if (options.sshFrom !== undefined && options.sshFrom.length === 0) {
+  if (options === null || typeof options !== 'object') {
+    problems.add(prop, options, 'expected EnvironmentNetworkPolicyOptions ({ sshFrom?, programs? })');
+    return;
+  }
+  if (Array.isArray(options.sshFrom) && options.sshFrom.length === 0) {
     problems.add(`${prop}.sshFrom`, options.sshFrom, 'expected at least one CIDR (an empty \'from\' admits every source); leave it out to use sourceRanges');
   }
-  (options.sshFrom ?? []).forEach((cidr, i) => checkCidr(problems, `${prop}.sshFrom[${i}]`, cidr));
-  const admitsWebhook = (options.programs ?? []).some(i => i.program === webhookProgram && Array.isArray(i.from) && i.from.length > 0);
+  checkList(problems, `${prop}.sshFrom`, options.sshFrom, 'a list of CIDRs').forEach((cidr, i) => checkCidr(problems, `${prop}.sshFrom[${i}]`, cidr));
+  const ingresses = checkList<ProgramIngress>(problems, `${prop}.programs`, options.programs, 'a list of ProgramIngress');
+  const admitsWebhook = ingresses.some(i => i?.program === webhookProgram && Array.isArray(i.from) && i.from.length > 0);
   if (webhookProgram !== undefined && !admitsWebhook) {
-    problems.add(`${prop}.programs`, (options.programs ?? []).map(i => i.program), `expected peers for the webhook's program "${webhookProgram}": the API server must reach it (list the control plane's addresses, see docs/guides/webhook-development.md)`);
+    problems.add(`${prop}.programs`, ingresses.map(i => i?.program), `expected peers for the webhook's program "${webhookProgram}": the API server must reach it (list the control plane's addresses, see docs/guides/webhook-development.md)`);
   }
   const seen = new Map<string, number>();
-  (options.programs ?? []).forEach((ingress, i) => {
+  ingresses.forEach((ingress, i) => {
     const at = `${prop}.programs[${i}]`;
     const program = programs.find(p => p.name === ingress.program);
     if (program === undefined) {
@@ -191,7 +190,14 @@ export function validateNetworkPolicy(
  * @internal
  */
 export function validateImpersonation(problems: Problems, prop: string, w: WorkloadImpersonation): void {
-  const labels = w.podLabels ?? {};
+  if (w === null || typeof w !== 'object') {
+    problems.add(prop, w, 'expected a WorkloadImpersonation ({ podLabels, workloadSelectors })');
+    return;
+  }
+  const labels: { [key: string]: string } = w.podLabels ?? {};
+  if ((w as any).serviceAccountName !== undefined) {
+    problems.add(`${prop}.serviceAccountName`, (w as any).serviceAccountName, 'is not a prop since 1.0; use apiAccess: ApiAccess.impersonatedServiceAccount(serviceAccountName)');
+  }
   checkLabels(problems, `${prop}.podLabels`, labels, true);
   for (const key of Object.keys(labels)) {
     if (OWN_SELECTOR_KEYS.includes(key)) {
@@ -210,41 +216,51 @@ export function validateImpersonation(problems: Problems, prop: string, w: Workl
       }
     });
   }
-  if (w.serviceAccountName !== undefined) checkDnsSubdomain(problems, `${prop}.serviceAccountName`, w.serviceAccountName);
 }
 
-/**
- * Emits the environment's NetworkPolicy `<name>`.
- * @internal
- */
-export function createEnvironmentNetworkPolicy(scope: Construct, id: string, ctx: {
-  readonly name: string;
-  readonly namespace?: string;
-  readonly labels: { [key: string]: string };
-  readonly selector: { [key: string]: string };
-  readonly options: EnvironmentNetworkPolicyOptions;
-  readonly sourceRanges?: string[];
-  readonly programs: Program[];
-}): k8s.KubeNetworkPolicy {
-  const tcp = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
-  const sshFrom = ctx.options.sshFrom ?? ctx.sourceRanges;
-  const ingress: k8s.NetworkPolicyIngressRule[] = [{
-    from: sshFrom?.map(cidr => ({ ipBlock: { cidr } })),
-    ports: [tcp(SSH_PORT)],
-  }];
+/** The environment's NetworkPolicy, resolved: who may reach SSH, and each program port's peers. @internal */
+export interface ResolvedNetworkPolicy {
+  /** SSH sources; none: from anywhere. */
+  readonly sshFrom?: readonly string[];
+  /** A rule per program with a port and peers, in the order of `programs`. */
+  readonly programs: readonly { readonly port: number; readonly from: readonly any[] }[];
+}
+
+/** Resolves a checked `networkPolicy` prop against the programs and the load balancer's source ranges. @internal */
+export function resolveNetworkPolicy(
+  options: EnvironmentNetworkPolicyOptions, programs: readonly Program[], sourceRanges: readonly string[] | undefined,
+): ResolvedNetworkPolicy {
+  const rules: { port: number; from: any[] }[] = [];
   // In the order of `programs`, so the policy does not change when the ingress list is reordered.
-  for (const program of ctx.programs) {
-    const rule = (ctx.options.programs ?? []).find(i => i.program === program.name);
+  for (const program of programs) {
+    const rule = (options.programs ?? []).find(i => i.program === program.name);
     if (rule && rule.from.length > 0 && program.port !== undefined) {
-      ingress.push({ from: rule.from.map(p => p.peer), ports: [tcp(program.port)] });
+      rules.push({ port: program.port, from: rule.from.map(p => k8s.toJson_NetworkPolicyPeer(p.peer)) });
     }
   }
-  return new k8s.KubeNetworkPolicy(scope, id, {
-    metadata: { name: ctx.name, namespace: ctx.namespace, labels: ctx.labels },
-    spec: {
-      podSelector: { matchLabels: ctx.selector },
-      policyTypes: ['Ingress'],
-      ingress,
+  return { sshFrom: options.sshFrom ?? sourceRanges, programs: rules };
+}
+
+/** The environment's NetworkPolicy `<name>`. @internal */
+export function networkPolicyManifest(
+  policy: ResolvedNetworkPolicy, metadata: { name: string; namespace?: string; labels: { [key: string]: string } },
+  selector: { [key: string]: string },
+): Manifest {
+  const tcp = (port: number) => ({ protocol: 'TCP', port });
+  return {
+    id: 'NetworkPolicy',
+    manifest: {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata,
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ['Ingress'],
+        ingress: [
+          { from: policy.sshFrom?.map(cidr => ({ ipBlock: { cidr } })), ports: [tcp(SSH_PORT)] },
+          ...policy.programs.map(r => ({ from: r.from, ports: [tcp(r.port)] })),
+        ],
+      },
     },
-  });
+  };
 }

@@ -1,4 +1,6 @@
-import { Problems, checkAbsolutePath } from './validation';
+import { Paths } from './contract';
+import { Problems } from './errors';
+import { checkAbsolutePath, checkList, isEnumValue } from './validation';
 
 /**
  * What kind of node path a host path mount expects.
@@ -53,8 +55,6 @@ export interface NodeAccessSettings {
   readonly hostPaths: HostPathMount[];
 }
 
-const CAPABILITY = /^[A-Z][A-Z_]*$/;
-
 function unique(values: string[]): string[] {
   return [...new Set(values)];
 }
@@ -104,7 +104,7 @@ export class ContainerRuntime {
  */
 export class NodeAccess {
   /** Where `hostProc()` mounts the node's `/proc` in the container. */
-  public static readonly HOST_PROC_MOUNT_PATH = '/host/proc';
+  public static readonly HOST_PROC_MOUNT_PATH: string = Paths.HOST_PROC;
 
   /**
    * No node access (the default): a pod that passes the Pod Security Standard `restricted` and OpenShift's
@@ -259,26 +259,37 @@ export class NodeAccess {
     const name = this.settings.name === 'none' ? part : `${this.settings.name}+${part}`;
     return new NodeAccess({ ...this.settings, ...change, name });
   }
+}
 
-  /** @internal */
-  public _validate(problems: Problems, prop: string): void {
-    this.settings.capabilities.forEach((cap, i) => {
-      if (!CAPABILITY.test(cap) || cap === 'ALL') {
-        problems.add(`${prop}.capabilities[${i}]`, cap, 'expected a Linux capability name without the CAP_ prefix, such as \'SYS_PTRACE\'');
-      }
-    });
-    const mountPaths = new Set<string>();
-    this.settings.hostPaths.forEach((m, i) => {
-      checkAbsolutePath(problems, `${prop}.hostPaths[${i}].path`, m.path);
-      if (checkAbsolutePath(problems, `${prop}.hostPaths[${i}].mountPath`, m.mountPath)) {
-        if (mountPaths.has(m.mountPath)) {
-          problems.add(`${prop}.hostPaths[${i}].mountPath`, m.mountPath, 'expected each mount path once');
-        }
-        mountPaths.add(m.mountPath);
-      }
-      if (m.type !== undefined && !Object.values(HostPathType).includes(m.type)) {
-        problems.add(`${prop}.hostPaths[${i}].type`, m.type, 'expected a HostPathType');
-      }
-    });
+const CAPABILITY = /^[A-Z][A-Z_]*$/;
+
+/**
+ * The settings of the `nodeAccess` prop, checked (capability names, node and mount paths, each mount path once;
+ * problems recorded); undefined when it is not a NodeAccess.
+ * @internal
+ */
+export function resolveNodeAccess(problems: Problems, prop: string, value: unknown): NodeAccessSettings | undefined {
+  if (!(value instanceof NodeAccess)) {
+    problems.add(prop, value, 'expected a NodeAccess (NodeAccess.none(), NodeAccess.privileged() ...)');
+    return undefined;
   }
+  const settings = value.settings;
+  checkList<unknown>(problems, `${prop}.capabilities`, settings.capabilities, 'a list of capabilities').forEach((cap, i) => {
+    if (typeof cap !== 'string' || !CAPABILITY.test(cap) || cap === 'ALL') {
+      problems.add(`${prop}.capabilities[${i}]`, cap, 'expected a Linux capability name without the CAP_ prefix, such as \'SYS_PTRACE\'');
+    }
+  });
+  const mountPaths = new Set<string>();
+  checkList<HostPathMount>(problems, `${prop}.hostPaths`, settings.hostPaths, 'a list of HostPathMount').forEach((m, i) => {
+    const at = `${prop}.hostPaths[${i}]`;
+    checkAbsolutePath(problems, `${at}.path`, m?.path);
+    if (checkAbsolutePath(problems, `${at}.mountPath`, m?.mountPath)) {
+      if (mountPaths.has(m.mountPath)) problems.add(`${at}.mountPath`, m.mountPath, 'expected each mount path once');
+      mountPaths.add(m.mountPath);
+    }
+    if (m?.type !== undefined && !isEnumValue(HostPathType, m.type)) {
+      problems.add(`${at}.type`, m.type, 'expected a HostPathType');
+    }
+  });
+  return settings;
 }

@@ -1,7 +1,6 @@
-import { Problems, checkAbsolutePath, checkEnvName, checkNoControlCharacters, checkPort } from './validation';
-
-/** The SSH port every environment listens on. */
-export const SSH_PORT = 2222;
+import { RESERVED_PROGRAM_NAMES, SSH_PORT } from './contract';
+import { Problems } from './errors';
+import { checkAbsolutePath, checkEnvName, checkPort, checkSafeText, checkStringMap, isEnumValue } from './validation';
 
 /**
  * When supervisord restarts a program that exited.
@@ -90,7 +89,6 @@ export interface Program {
 }
 
 const PROGRAM_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const RESERVED_PROGRAM_NAMES = new Set(['sshd', 'ssh', 'supervisord', 'supervisor']);
 
 // supervisord reads its file with Python's configparser, where whitespace followed by ';' or '#' starts an
 // inline comment that silently cuts the value. There is no escape for it.
@@ -101,12 +99,8 @@ const INLINE_COMMENT = /\s[;#]/;
  * cut off as a comment.
  * @internal
  */
-export function checkSupervisordValue(problems: Problems, prop: string, value: string): boolean {
-  if (typeof value !== 'string') {
-    problems.add(prop, value, 'expected a string');
-    return false;
-  }
-  if (!checkNoControlCharacters(problems, prop, value)) return false;
+export function checkSupervisordValue(problems: Problems, prop: string, value: unknown): boolean {
+  if (!checkSafeText(problems, prop, value)) return false;
   if (INLINE_COMMENT.test(value)) {
     problems.add(prop, value, 'expected no \';\' or \'#\' after a space: supervisord would read the rest of the line as a comment; remove the space or wrap the command in a script');
     return false;
@@ -118,11 +112,20 @@ export function checkSupervisordValue(problems: Problems, prop: string, value: s
  * Validates every program, including the cross-program rules (unique names, unique ports, SSH's port).
  * @internal
  */
-export function validatePrograms(problems: Problems, programs: Program[]): void {
+export function validatePrograms(problems: Problems, programs: unknown): Program[] {
+  if (programs === undefined) return [];
+  if (!Array.isArray(programs)) {
+    problems.add('programs', programs, 'expected a list of Program');
+    return [];
+  }
   const names = new Map<string, number>();
   const ports = new Map<number, number>();
-  programs.forEach((program, i) => {
+  programs.forEach((program: Program, i) => {
     const at = `programs[${i}]`;
+    if (program === null || typeof program !== 'object') {
+      problems.add(at, program, 'expected a Program ({ name, command, port?, ... })');
+      return;
+    }
     const name = program.name;
     if (typeof name !== 'string' || name.length > 15 || !PROGRAM_NAME.test(name) || name.includes('--')) {
       problems.add(`${at}.name`, name, 'expected at most 15 lower-case letters, digits and \'-\', starting with a letter, ending with a letter or digit, without \'--\' (a supervisord section and Kubernetes port name)');
@@ -153,21 +156,22 @@ export function validatePrograms(problems: Problems, programs: Program[]): void 
     if (program.directory !== undefined && checkAbsolutePath(problems, `${at}.directory`, program.directory)) {
       checkSupervisordValue(problems, `${at}.directory`, program.directory);
     }
-    for (const [key, value] of Object.entries(program.environment ?? {})) {
+    for (const [key, value] of checkStringMap(problems, `${at}.environment`, program.environment, 'a map of variables')) {
       const prop = `${at}.environment.${key}`;
       checkEnvName(problems, `${at}.environment`, key);
       if (!checkSupervisordValue(problems, prop, value)) continue;
       // supervisord parses environment=K="v",... with a non-POSIX shlex: a double quote cannot be
       // escaped, and quotes at either end are stripped.
-      if (value.includes('"') || /^'|'$/.test(value)) {
+      if ((value as string).includes('"') || /^'|'$/.test(value as string)) {
         problems.add(prop, value, 'expected no double quote, and no single quote at either end: supervisord cannot carry them in an environment value');
       }
     }
     if (program.startSeconds !== undefined && (!Number.isInteger(program.startSeconds) || program.startSeconds < 0)) {
       problems.add(`${at}.startSeconds`, program.startSeconds, 'expected a whole number of seconds, 0 or more');
     }
-    if (program.autorestart !== undefined && !Object.values(AutoRestart).includes(program.autorestart)) {
+    if (program.autorestart !== undefined && !isEnumValue(AutoRestart, program.autorestart)) {
       problems.add(`${at}.autorestart`, program.autorestart, `expected one of AutoRestart.${Object.keys(AutoRestart).join(', AutoRestart.')}`);
     }
   });
+  return programs;
 }

@@ -1,6 +1,6 @@
-import { Construct } from 'constructs';
-import { clusterScoped } from './cluster-scoped';
+import { Annotations } from './contract';
 import { SecurityContextConstraints } from './imports/openshift-security';
+import { Manifest } from './manifest';
 import { NodeAccessSettings } from './node-access';
 
 /** Volume types every environment uses. */
@@ -76,56 +76,50 @@ export function defaultSccAdmits(scc: DefaultScc, a: NodeAccessSettings): boolea
     && a.capabilities.every(c => scc.allowedCapabilities.includes(c));
 }
 
-/** @internal */
-export interface EnvironmentSccProps {
-  readonly name: string;
-  readonly labels: { [key: string]: string };
-  readonly access: NodeAccessSettings;
-}
-
 /**
- * The smallest SecurityContextConstraints that admits the environment's pod with its node access, built
- * on the L1 that `cdk8s import` generated from OpenShift's CRD.
+ * The smallest SecurityContextConstraints that admits the environment's pod with its node access, type-checked
+ * by the L1 that `cdk8s import` generated from OpenShift's CRD and rendered to JSON once, here.
  *
  * It lists no users and no groups: `use` is granted by the environment's own Role, bound to its
  * ServiceAccount only. Fields the CRD requires but cdk8s would drop when null are given explicit values.
  * @internal
  */
-export function createEnvironmentScc(scope: Construct, id: string, props: EnvironmentSccProps): SecurityContextConstraints {
-  const a = props.access;
+export function sccManifest(name: string, labels: { [key: string]: string }, a: NodeAccessSettings): Manifest {
   const hostPaths = a.hostPaths.length > 0;
-  const scc = new SecurityContextConstraints(scope, id, {
-    metadata: {
-      name: props.name,
-      labels: props.labels,
-      annotations: {
-        'kubernetes.io/description': `cdk8s-go-remote node access '${a.name}' for one development environment; granted by a Role to its ServiceAccount only`,
+  return {
+    id: 'Scc',
+    clusterScoped: true,
+    manifest: SecurityContextConstraints.manifest({
+      metadata: {
+        name,
+        labels,
+        annotations: {
+          [Annotations.DESCRIPTION]: `cdk8s-go-remote node access '${a.name}' for one development environment; granted by a Role to its ServiceAccount only`,
+        },
       },
-    },
-    allowPrivilegedContainer: a.privileged,
-    allowPrivilegeEscalation: a.privileged,
-    allowHostPid: a.hostPid,
-    allowHostNetwork: a.hostNetwork,
-    allowHostIpc: false,
-    // The API server sets every container port's hostPort to its containerPort in a hostNetwork pod.
-    allowHostPorts: a.hostNetwork,
-    allowHostDirVolumePlugin: hostPaths,
-    allowedCapabilities: a.privileged ? [] : [...a.capabilities],
-    defaultAddCapabilities: [],
-    requiredDropCapabilities: a.privileged ? [] : ['ALL'],
-    priority: 0,
-    readOnlyRootFilesystem: false,
-    runAsUser: { type: a.runAsRoot ? 'RunAsAny' : 'MustRunAsRange' },
-    // Reaching a container runtime socket needs an unconfined SELinux type (spc_t), which only a
-    // privileged container gets.
-    seLinuxContext: { type: a.privileged ? 'RunAsAny' : 'MustRunAs' },
-    fsGroup: { type: 'MustRunAs' },
-    supplementalGroups: { type: 'RunAsAny' },
-    seccompProfiles: ['runtime/default'],
-    users: [],
-    groups: [],
-    volumes: hostPaths ? [...BASE_VOLUMES, 'hostPath'] : BASE_VOLUMES,
-  });
-  clusterScoped(scc);
-  return scc;
+      allowPrivilegedContainer: a.privileged,
+      allowPrivilegeEscalation: a.privileged,
+      allowHostPid: a.hostPid,
+      allowHostNetwork: a.hostNetwork,
+      allowHostIpc: false,
+      // The API server sets every container port's hostPort to its containerPort in a hostNetwork pod.
+      allowHostPorts: a.hostNetwork,
+      allowHostDirVolumePlugin: hostPaths,
+      allowedCapabilities: a.privileged ? [] : [...a.capabilities],
+      defaultAddCapabilities: [],
+      requiredDropCapabilities: a.privileged ? [] : ['ALL'],
+      priority: 0,
+      readOnlyRootFilesystem: false,
+      runAsUser: { type: a.runAsRoot ? 'RunAsAny' : 'MustRunAsRange' },
+      // Reaching a container runtime socket needs an unconfined SELinux type (spc_t), which only a
+      // privileged container gets.
+      seLinuxContext: { type: a.privileged ? 'RunAsAny' : 'MustRunAs' },
+      fsGroup: { type: 'MustRunAs' },
+      supplementalGroups: { type: 'RunAsAny' },
+      seccompProfiles: ['runtime/default'],
+      users: [],
+      groups: [],
+      volumes: hostPaths ? [...BASE_VOLUMES, 'hostPath'] : BASE_VOLUMES,
+    }),
+  };
 }

@@ -1,14 +1,9 @@
-import { Paths } from './paths';
-import { SSH_PORT } from './program';
+import { Paths, SSH_PORT } from './contract';
 
-/**
- * A directory of the runtime volume whose `*.conf` files sshd_config includes. The entrypoint writes
- * `host-certificates.conf` there: a `HostCertificate` line for each host key that has a certificate, decided at
- * start from the files it found. Nothing else writes there; an image that does not write it changes nothing
- * (an `Include` pattern that matches no file is not an error).
- * @internal
- */
-const SSHD_CONFIG_INCLUDE_DIR = `${Paths.RUN_DIR}/sshd_config.d`;
+// Paths.SSHD_CONFIG_INCLUDE_DIR: a directory of the runtime volume whose `*.conf` files sshd_config includes. The
+// entrypoint writes `host-certificates.conf` there: a `HostCertificate` line for each host key that has a
+// certificate, decided at start from the files it found. Nothing else writes there; an image that does not write it
+// changes nothing (an `Include` pattern that matches no file is not an error).
 
 /** @internal */
 export interface SshdConfigOptions {
@@ -63,7 +58,7 @@ export function renderSshdConfig(options: SshdConfigOptions): string {
     `SetEnv GOPATH=${Paths.GOPATH} GOMODCACHE=${Paths.GOMODCACHE} GOCACHE=${Paths.GOCACHE} PATH=${Paths.SESSION_PATH}`,
     // HostCertificate lines for the keys that have a certificate (written by the entrypoint at start). Last, so
     // that nothing in it could override a directive above: sshd keeps the first value it reads.
-    `Include ${SSHD_CONFIG_INCLUDE_DIR}/*.conf`,
+    `Include ${Paths.SSHD_CONFIG_INCLUDE_DIR}/*.conf`,
     '',
   ].join('\n');
 }

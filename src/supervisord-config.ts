@@ -1,4 +1,4 @@
-import { Paths } from './paths';
+import { Paths } from './contract';
 import { AutoRestart, Program } from './program';
 
 /** supervisord expands `%(name)s`; a literal percent sign is written `%%`. */

@@ -1,42 +1,9 @@
-import { k8s } from 'cdk8s-plus-27';
-import { GoRemoteValidationError } from './errors';
+import * as net from 'net';
+import { posix } from 'path';
+import { Problems } from './errors';
 
-/**
- * Renders a received value for an error message: strings are JSON-quoted so that newlines and other
- * invisible characters show.
- */
-export function show(value: unknown): string {
-  // Whatever the prop, a pasted private key is never repeated in an error message (which ends up in CI logs).
-  if (typeof value === 'string' && /PRIVATE KEY/.test(value)) return JSON.stringify('<a private key, not shown>');
-  if (typeof value === 'string') {
-    return JSON.stringify(value.length > 120 ? `${value.slice(0, 117)}...` : value);
-  }
-  if (value === undefined) return 'undefined';
-  return JSON.stringify(value) ?? String(value);
-}
-
-/**
- * Collects every problem in a set of props, then throws them all at once as one GoRemoteValidationError.
- * @internal
- */
-export class Problems {
-  private readonly list: string[] = [];
-
-  /** Records "'prop' is <value>, <why>". */
-  public add(prop: string, value: unknown, expected: string): void {
-    this.list.push(`'${prop}' is ${show(value)}; ${expected}`);
-  }
-
-  public get count(): number {
-    return this.list.length;
-  }
-
-  public throwIfAny(): void {
-    if (this.list.length > 0) {
-      throw new GoRemoteValidationError([...this.list]);
-    }
-  }
-}
+// The checks every resolver shares. Each takes the value as received (`unknown`: a JavaScript caller has no type
+// checker), records a problem naming the path, and returns whether the value passed.
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -46,29 +13,34 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
 
 /** @internal */
-export function isDnsLabel(value: string, maxLen = 63): boolean {
-  return value.length <= maxLen && DNS_LABEL.test(value);
+export function isDnsLabel(value: unknown, maxLen = 63): value is string {
+  return typeof value === 'string' && value.length <= maxLen && DNS_LABEL.test(value);
 }
 
 /** @internal */
-export function checkDnsLabel(problems: Problems, prop: string, value: string, maxLen = 63): void {
-  if (!isDnsLabel(value, maxLen)) {
-    problems.add(prop, value, `expected a DNS-1123 label: at most ${maxLen} lower-case letters, digits and '-', starting and ending with a letter or digit`);
-  }
+export function checkDnsLabel(problems: Problems, prop: string, value: unknown, maxLen = 63): boolean {
+  if (isDnsLabel(value, maxLen)) return true;
+  problems.add(prop, value, `expected a DNS-1123 label: at most ${maxLen} lower-case letters, digits and '-', starting and ending with a letter or digit`);
+  return false;
 }
 
 /** @internal */
-export function checkDns1035Label(problems: Problems, prop: string, value: string, maxLen = 63): void {
-  if (value.length > maxLen || !DNS_1035_LABEL.test(value)) {
-    problems.add(prop, value, `expected a DNS-1035 label: at most ${maxLen} lower-case letters, digits and '-', starting with a letter and ending with a letter or digit`);
-  }
+export function checkDns1035Label(problems: Problems, prop: string, value: unknown, maxLen = 63): boolean {
+  if (typeof value === 'string' && value.length <= maxLen && DNS_1035_LABEL.test(value)) return true;
+  problems.add(prop, value, `expected a DNS-1035 label: at most ${maxLen} lower-case letters, digits and '-', starting with a letter and ending with a letter or digit`);
+  return false;
 }
 
 /** @internal */
-export function checkDnsSubdomain(problems: Problems, prop: string, value: string): void {
-  if (value.length > 253 || !DNS_SUBDOMAIN.test(value)) {
-    problems.add(prop, value, 'expected a DNS-1123 subdomain: at most 253 lower-case letters, digits, \'-\' and \'.\'');
-  }
+export function isDnsSubdomain(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= 253 && DNS_SUBDOMAIN.test(value);
+}
+
+/** @internal */
+export function checkDnsSubdomain(problems: Problems, prop: string, value: unknown): boolean {
+  if (isDnsSubdomain(value)) return true;
+  problems.add(prop, value, 'expected a DNS-1123 subdomain: at most 253 lower-case letters, digits, \'-\' and \'.\'');
+  return false;
 }
 
 /** True when the string holds a character that could break a line-oriented file or a terminal. @internal */
@@ -84,8 +56,16 @@ export function describeControlCharacter(value: string): string {
   return `U+${code.toString(16).toUpperCase().padStart(4, '0')}${what} at character ${at + 1}`;
 }
 
-/** @internal */
-export function checkNoControlCharacters(problems: Problems, prop: string, value: string): boolean {
+/**
+ * The one "safe text" check: a string on one line, without any control character, for every value that ends
+ * up in a generated file (supervisord.conf, sshd_config, known_hosts, a shell's environment) or a terminal.
+ * @internal
+ */
+export function checkSafeText(problems: Problems, prop: string, value: unknown): value is string {
+  if (typeof value !== 'string') {
+    problems.add(prop, value, 'expected a string');
+    return false;
+  }
   if (hasControlCharacter(value)) {
     problems.add(prop, value, `expected no newline, carriage return, tab or other control character, found ${describeControlCharacter(value)}`);
     return false;
@@ -94,17 +74,15 @@ export function checkNoControlCharacters(problems: Problems, prop: string, value
 }
 
 /** @internal */
-export function checkPort(problems: Problems, prop: string, value: number): boolean {
-  if (!Number.isInteger(value) || value < 1 || value > 65535) {
-    problems.add(prop, value, 'expected a whole number from 1 to 65535');
-    return false;
-  }
-  return true;
+export function checkPort(problems: Problems, prop: string, value: unknown): value is number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535) return true;
+  problems.add(prop, value, 'expected a whole number from 1 to 65535');
+  return false;
 }
 
 /** @internal */
-export function checkAbsolutePath(problems: Problems, prop: string, value: string): boolean {
-  if (!checkNoControlCharacters(problems, prop, value)) return false;
+export function checkAbsolutePath(problems: Problems, prop: string, value: unknown): value is string {
+  if (!checkSafeText(problems, prop, value)) return false;
   if (!value.startsWith('/') || value.split('/').some(part => part === '..')) {
     problems.add(prop, value, 'expected an absolute path without \'..\' segments');
     return false;
@@ -112,37 +90,83 @@ export function checkAbsolutePath(problems: Problems, prop: string, value: strin
   return true;
 }
 
-// Kubernetes resource.Quantity, as the API server parses it.
-const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?\d+)?$/;
-
-/** @internal */
-export function checkQuantity(problems: Problems, prop: string, value: string): void {
-  if (!QUANTITY.test(value) || value.startsWith('-')) {
-    problems.add(prop, value, 'expected a non-negative Kubernetes quantity such as \'500m\', \'2\', \'1Gi\' or \'512Mi\'');
-  }
+/**
+ * An absolute path as a comparison key: `.` segments, repeated and trailing slashes removed, so that
+ * `/workspace/`, `//workspace` and `/workspace/.` all compare equal to `/workspace`.
+ * @internal
+ */
+export function normalizePath(path: string): string {
+  const normalized = posix.normalize(path);
+  return normalized.length > 1 ? normalized.replace(/\/+$/, '') : normalized;
 }
 
-// IPv4 or IPv6 CIDR, as loadBalancerSourceRanges takes them.
-const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
-const IPV6_CIDR = /^[0-9a-fA-F:]+(:(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})?\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
+/** Whether `path` is `root` or lies under it (both absolute; compared normalized). @internal */
+export function isAtOrUnder(path: string, root: string): boolean {
+  const p = normalizePath(path);
+  const r = normalizePath(root);
+  return p === r || r === '/' || p.startsWith(`${r}/`);
+}
+
+/**
+ * An IPv4 or IPv6 address and a prefix length, as Kubernetes takes them (`loadBalancerSourceRanges`, a
+ * NetworkPolicy's `ipBlock`). The address is parsed by Node's own `net` module (no zone, no leading zeros), and the
+ * subnet is built with `net.BlockList`, which refuses what the kernel would.
+ * @internal
+ */
+export function isCidr(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const parts = value.split('/');
+  if (parts.length !== 2) return false;
+  const [address, prefix] = parts;
+  const family = net.isIP(address);
+  if (family === 0 || address.includes('%') || !/^(0|[1-9][0-9]{0,2})$/.test(prefix)) return false;
+  try {
+    new net.BlockList().addSubnet(address, Number(prefix), family === 4 ? 'ipv4' : 'ipv6');
+  } catch {
+    return false;
+  }
+  return true;
+}
 
 /** @internal */
-export function checkCidr(problems: Problems, prop: string, value: string): void {
-  const ipv6Ok = IPV6_CIDR.test(value) && value.includes(':') && (value.match(/::/g) ?? []).length <= 1;
-  if (!IPV4_CIDR.test(value) && !ipv6Ok) {
-    problems.add(prop, value, 'expected an IPv4 or IPv6 CIDR such as \'203.0.113.0/24\'');
-  }
+export function checkCidr(problems: Problems, prop: string, value: unknown): boolean {
+  if (isCidr(value)) return true;
+  problems.add(prop, value, 'expected an IPv4 or IPv6 CIDR such as \'203.0.113.0/24\'');
+  return false;
+}
+
+/** An IPv4 or IPv6 address, as Node's `net` parses it (no zone). @internal */
+export function isIpAddress(value: unknown): value is string {
+  return typeof value === 'string' && net.isIP(value) !== 0 && !value.includes('%');
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** @internal */
-export function checkEnvName(problems: Problems, prop: string, value: string): boolean {
-  if (!ENV_NAME.test(value)) {
-    problems.add(prop, value, 'expected an environment variable name: letters, digits and \'_\', not starting with a digit');
-    return false;
+export function checkEnvName(problems: Problems, prop: string, value: unknown): value is string {
+  if (typeof value === 'string' && ENV_NAME.test(value)) return true;
+  problems.add(prop, value, 'expected an environment variable name: letters, digits and \'_\', not starting with a digit');
+  return false;
+}
+
+/** A map of strings (env, labels); undefined reports nothing. Returns its entries, or none when it is not one. @internal */
+export function checkStringMap(problems: Problems, prop: string, value: unknown, what: string): [string, unknown][] {
+  if (value === undefined) return [];
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    problems.add(prop, value, `expected ${what}`);
+    return [];
   }
-  return true;
+  return Object.entries(value);
+}
+
+/** A list; undefined reports nothing. Returns its items, or none when it is not a list. @internal */
+export function checkList<T = unknown>(problems: Problems, prop: string, value: unknown, what: string): T[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    problems.add(prop, value, `expected ${what}`);
+    return [];
+  }
+  return value as T[];
 }
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -150,57 +174,61 @@ const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 
 /** Checks a label key (`[prefix/]name`). @internal */
-export function checkLabelKey(problems: Problems, prop: string, key: string): boolean {
+export function checkLabelKey(problems: Problems, prop: string, key: unknown): boolean {
   const slash = typeof key === 'string' ? key.indexOf('/') : -1;
-  const [prefix, name] = slash >= 0 ? [key.slice(0, slash), key.slice(slash + 1)] : [undefined, key];
+  const [prefix, name] = slash >= 0 ? [(key as string).slice(0, slash), (key as string).slice(slash + 1)] : [undefined, key];
   if (typeof name !== 'string' || name.length > 63 || !LABEL_NAME.test(name)) {
     problems.add(prop, key, 'expected a label key such as \'app\' or \'app.kubernetes.io/name\': an optional DNS subdomain and \'/\', then at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit');
     return false;
   }
-  if (prefix !== undefined) {
-    const before = problems.count;
-    checkDnsSubdomain(problems, `${prop} (prefix of the key)`, prefix);
-    return problems.count === before;
-  }
-  return true;
+  return prefix === undefined || checkDnsSubdomain(problems, `${prop} (prefix of the key)`, prefix);
 }
 
 /** Checks a label value. @internal */
-export function checkLabelValue(problems: Problems, prop: string, value: string): boolean {
-  if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) {
-    problems.add(prop, value, 'expected a label value: at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit');
-    return false;
-  }
-  return true;
+export function checkLabelValue(problems: Problems, prop: string, value: unknown): boolean {
+  if (typeof value === 'string' && value.length <= 63 && LABEL_VALUE.test(value)) return true;
+  problems.add(prop, value, 'expected a label value: at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit');
+  return false;
 }
 
 /** Checks a map of labels; `nonEmpty` refuses `{}`, which would select everything. @internal */
-export function checkLabels(problems: Problems, prop: string, labels: { [key: string]: string }, nonEmpty: boolean): void {
-  if (labels === null || typeof labels !== 'object') {
+export function checkLabels(problems: Problems, prop: string, labels: unknown, nonEmpty: boolean): boolean {
+  if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) {
     problems.add(prop, labels, 'expected a map of labels');
-    return;
+    return false;
   }
+  const before = problems.count;
   if (nonEmpty && Object.keys(labels).length === 0) {
     problems.add(prop, labels, 'expected at least one label: an empty selector selects everything');
   }
   for (const [key, value] of Object.entries(labels)) {
     if (checkLabelKey(problems, prop, key)) checkLabelValue(problems, `${prop}.${key}`, value);
   }
+  return problems.count === before;
 }
 
 /** Checks a label selector as the API server would. @internal */
-export function checkLabelSelector(problems: Problems, prop: string, selector: k8s.LabelSelector): void {
+export function checkLabelSelector(problems: Problems, prop: string, selector: any): void {
+  if (selector === null || typeof selector !== 'object') {
+    problems.add(prop, selector, 'expected a label selector ({ matchLabels?, matchExpressions? })');
+    return;
+  }
   checkLabels(problems, `${prop}.matchLabels`, selector.matchLabels ?? {}, false);
-  (selector.matchExpressions ?? []).forEach((e, i) => {
+  checkList<any>(problems, `${prop}.matchExpressions`, selector.matchExpressions, 'a list of expressions').forEach((e, i) => {
     const at = `${prop}.matchExpressions[${i}]`;
-    checkLabelKey(problems, `${at}.key`, e.key);
-    if (!SELECTOR_OPERATORS.includes(e.operator)) {
-      problems.add(`${at}.operator`, e.operator, `expected one of ${SELECTOR_OPERATORS.join(', ')}`);
+    checkLabelKey(problems, `${at}.key`, e?.key);
+    if (!SELECTOR_OPERATORS.includes(e?.operator)) {
+      problems.add(`${at}.operator`, e?.operator, `expected one of ${SELECTOR_OPERATORS.join(', ')}`);
     } else if (e.operator === 'In' || e.operator === 'NotIn') {
-      if (!e.values || e.values.length === 0) problems.add(`${at}.values`, e.values, `expected at least one value with ${e.operator}`);
-      (e.values ?? []).forEach((v, j) => checkLabelValue(problems, `${at}.values[${j}]`, v));
+      if (!Array.isArray(e.values) || e.values.length === 0) problems.add(`${at}.values`, e.values, `expected at least one value with ${e.operator}`);
+      (Array.isArray(e.values) ? e.values : []).forEach((v: unknown, j: number) => checkLabelValue(problems, `${at}.values[${j}]`, v));
     } else if (e.values && e.values.length > 0) {
       problems.add(`${at}.values`, e.values, `expected no values with ${e.operator}`);
     }
   });
+}
+
+/** Whether `value` is one of an enum's values. @internal */
+export function isEnumValue<T extends string>(enumObject: { [key: string]: T }, value: unknown): value is T {
+  return typeof value === 'string' && (Object.values(enumObject) as string[]).includes(value);
 }

@@ -1,19 +1,10 @@
-import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
-import { clusterScoped } from './cluster-scoped';
+import { Annotations, EnvVars, Labels, ObjectNames, Paths, PortNames, Volumes, WEBHOOK_SERVICE_PORT } from './contract';
+import { Problems } from './errors';
+import { Manifest } from './manifest';
 import { Platform } from './platform';
 import { Program } from './program';
-import { Problems, checkDnsSubdomain, checkLabelSelector, checkNoControlCharacters } from './validation';
-
-/** Where the serving certificate (`tls.crt`, `tls.key`, and with cert-manager `ca.crt`) is mounted. */
-export const WEBHOOK_CERT_DIR = '/etc/go-remote/webhook-tls';
-/** The variable that holds `WEBHOOK_CERT_DIR` in the container, its programs and SSH sessions. */
-export const WEBHOOK_CERT_DIR_ENV = 'GO_REMOTE_WEBHOOK_CERT_DIR';
-/** The volume name of the serving certificate's Secret. @internal */
-export const WEBHOOK_VOLUME = 'webhook-tls';
-/** The port of the webhook Service (what the API server calls). */
-export const WEBHOOK_SERVICE_PORT = 443;
+import { checkDnsSubdomain, checkLabelSelector, checkList, checkSafeText, isEnumValue } from './validation';
 
 /**
  * Which kind of cert-manager issuer signs the webhook's serving certificate.
@@ -198,14 +189,17 @@ export interface WebhookOptions {
   readonly admission?: AdmissionWebhookOptions;
 }
 
-/** A webhook whose props were checked. @internal */
+/** A webhook whose props were checked, with its objects' names. @internal */
 export interface ResolvedWebhook {
   readonly options: WebhookOptions;
   readonly program: Program;
+  readonly port: number;
+  readonly namespace: string;
   readonly serviceName: string;
   readonly secretName: string;
   readonly certificateName: string;
   readonly configurationName: string;
+  readonly webhookName: string;
 }
 
 const OPERATIONS = Object.values(AdmissionOperation) as string[];
@@ -221,8 +215,12 @@ export function resolveWebhook(problems: Problems, prop: string, options: Webhoo
   readonly name: string;
   readonly namespace?: string;
   readonly platform: Platform;
-  readonly programs: Program[];
+  readonly programs: readonly Program[];
 }): ResolvedWebhook | undefined {
+  if (options === null || typeof options !== 'object') {
+    problems.add(prop, options, 'expected WebhookOptions ({ program, certificate, admission? })');
+    return undefined;
+  }
   const before = problems.count;
   const program = ctx.programs.find(p => p.name === options.program);
   if (typeof options.program !== 'string' || program === undefined) {
@@ -238,7 +236,7 @@ export function resolveWebhook(problems: Problems, prop: string, options: Webhoo
     problems.add(`${prop}.certificate`, cert, 'expected WebhookCertificate.certManager(issuer) or WebhookCertificate.openShiftServiceCa()');
   } else if (cert.source === 'cert-manager') {
     checkDnsSubdomain(problems, `${prop}.certificate.issuer`, cert.issuer!);
-    if (!Object.values(CertManagerIssuerKind).includes(cert.issuerKind!)) {
+    if (!isEnumValue(CertManagerIssuerKind, cert.issuerKind)) {
       problems.add(`${prop}.certificate.issuerKind`, cert.issuerKind, 'expected CertManagerIssuerKind.ISSUER or CertManagerIssuerKind.CLUSTER_ISSUER');
     }
   } else if (ctx.platform !== Platform.OPENSHIFT) {
@@ -250,28 +248,35 @@ export function resolveWebhook(problems: Problems, prop: string, options: Webhoo
   return {
     options,
     program: program!,
-    serviceName: `${ctx.name}-webhook`,
-    secretName: `${ctx.name}-webhook-tls`,
-    certificateName: `${ctx.name}-webhook`,
-    configurationName: `go-remote-${ns}-${ctx.name}`,
+    port: program!.port!,
+    namespace: ns,
+    serviceName: ObjectNames.webhookService(ctx.name),
+    secretName: ObjectNames.webhookSecret(ctx.name),
+    certificateName: ObjectNames.webhookCertificate(ctx.name),
+    configurationName: ObjectNames.clusterScoped(ns, ctx.name),
+    webhookName: options.admission?.webhookName ?? ObjectNames.webhookName(ns, ctx.name),
   };
 }
 
 function checkAdmission(problems: Problems, prop: string, a: AdmissionWebhookOptions): void {
-  if (a.type !== undefined && !Object.values(AdmissionWebhookType).includes(a.type)) {
+  if (a === null || typeof a !== 'object') {
+    problems.add(prop, a, 'expected AdmissionWebhookOptions ({ rules, path, ... })');
+    return;
+  }
+  if (a.type !== undefined && !isEnumValue(AdmissionWebhookType, a.type)) {
     problems.add(`${prop}.type`, a.type, 'expected AdmissionWebhookType.VALIDATING or AdmissionWebhookType.MUTATING');
   }
   if (!Array.isArray(a.rules) || a.rules.length === 0) {
     problems.add(`${prop}.rules`, a.rules, 'expected at least one rule: without one the API server sends the webhook nothing');
   } else {
-    a.rules.forEach((rule, i) => checkRule(problems, `${prop}.rules[${i}]`, rule));
+    checkList<AdmissionRule>(problems, `${prop}.rules`, a.rules, 'a list of rules').forEach((rule, i) => checkRule(problems, `${prop}.rules[${i}]`, rule));
   }
   if (typeof a.path !== 'string') {
     problems.add(`${prop}.path`, a.path, 'expected the HTTP path the program serves, such as \'/validate-v1-pod\'');
-  } else if (checkNoControlCharacters(problems, `${prop}.path`, a.path) && (!WEBHOOK_PATH.test(a.path) || a.path.split('/').slice(1).some((s, i, all) => s === '.' || s === '..' || (s === '' && i < all.length - 1)))) {
+  } else if (checkSafeText(problems, `${prop}.path`, a.path) && (!WEBHOOK_PATH.test(a.path) || a.path.split('/').slice(1).some((s, i, all) => s === '.' || s === '..' || (s === '' && i < all.length - 1)))) {
     problems.add(`${prop}.path`, a.path, 'expected a URL path such as \'/validate-v1-pod\': starting with \'/\', letters, digits and \'-._~/\' only, no empty, \'.\' or \'..\' segments');
   }
-  if (a.failurePolicy !== undefined && !Object.values(WebhookFailurePolicy).includes(a.failurePolicy)) {
+  if (a.failurePolicy !== undefined && !isEnumValue(WebhookFailurePolicy, a.failurePolicy)) {
     problems.add(`${prop}.failurePolicy`, a.failurePolicy, 'expected WebhookFailurePolicy.IGNORE or WebhookFailurePolicy.FAIL');
   }
   if (a.timeoutSeconds !== undefined && (!Number.isInteger(a.timeoutSeconds) || a.timeoutSeconds < 1 || a.timeoutSeconds > 30)) {
@@ -289,6 +294,10 @@ function checkAdmission(problems: Problems, prop: string, a: AdmissionWebhookOpt
 }
 
 function checkRule(problems: Problems, prop: string, rule: AdmissionRule): void {
+  if (rule === null || typeof rule !== 'object') {
+    problems.add(prop, rule, 'expected an AdmissionRule ({ operations, apiGroups, apiVersions, resources, scope? })');
+    return;
+  }
   const list = (field: keyof AdmissionRule, what: string) => {
     const values = rule[field] as unknown;
     if (!Array.isArray(values) || values.length === 0 || values.some(v => typeof v !== 'string')) {
@@ -323,80 +332,69 @@ function checkRule(problems: Problems, prop: string, rule: AdmissionRule): void 
 }
 
 /** The pod's part of a webhook: the certificate volume, its mount and the variable naming it. @internal */
-export function webhookPodParts(w: ResolvedWebhook): { volume: k8s.Volume; mount: k8s.VolumeMount; env: k8s.EnvVar } {
+export function webhookPodParts(w: ResolvedWebhook): { volume: any; mount: any; env: { name: string; value: string } } {
   return {
     // optional: the pod (and SSH) starts before the certificate is issued; the kubelet adds the files when
     // the Secret appears.
-    volume: { name: WEBHOOK_VOLUME, secret: { secretName: w.secretName, defaultMode: 0o440, optional: true } },
-    mount: { name: WEBHOOK_VOLUME, mountPath: WEBHOOK_CERT_DIR, readOnly: true },
-    env: { name: WEBHOOK_CERT_DIR_ENV, value: WEBHOOK_CERT_DIR },
+    volume: { name: Volumes.WEBHOOK, secret: { secretName: w.secretName, defaultMode: 0o440, optional: true } },
+    mount: { name: Volumes.WEBHOOK, mountPath: Paths.WEBHOOK_CERT_DIR, readOnly: true },
+    env: { name: EnvVars.WEBHOOK_CERT_DIR, value: Paths.WEBHOOK_CERT_DIR },
   };
 }
 
-/** The objects of a webhook. @internal */
-export interface WebhookObjects {
-  readonly service: k8s.KubeService;
-  readonly certificate?: ApiObject;
-  readonly configuration?: ApiObject;
-}
-
 /**
- * Emits the webhook Service (ClusterIP, 443 → the program's port), the Certificate (cert-manager) and the
- * webhook configuration.
+ * The webhook Service (ClusterIP, 443 → the program's port), the Certificate (cert-manager) and the webhook
+ * configuration, as plain manifests.
  * @internal
  */
-export function createWebhookObjects(scope: Construct, w: ResolvedWebhook, ctx: {
-  readonly namespace: string;
-  readonly labels: { [key: string]: string };
-  readonly selector: { [key: string]: string };
-  readonly name: string;
-}): WebhookObjects {
-  const ns = ctx.namespace;
+export function webhookManifests(w: ResolvedWebhook, labels: { [key: string]: string }, selector: { [key: string]: string }): Manifest[] {
+  const ns = w.namespace;
   const certManager = w.options.certificate.source === 'cert-manager';
-  const service = new k8s.KubeService(scope, 'WebhookService', {
-    metadata: {
-      name: w.serviceName,
-      namespace: ns,
-      labels: ctx.labels,
-      annotations: certManager ? undefined : { 'service.beta.openshift.io/serving-cert-secret-name': w.secretName },
+  const out: Manifest[] = [{
+    id: 'WebhookService',
+    manifest: {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: w.serviceName,
+        namespace: ns,
+        labels,
+        annotations: certManager ? undefined : { [Annotations.OPENSHIFT_SERVING_CERT_SECRET]: w.secretName },
+      },
+      spec: {
+        // In the cluster only: the API server calls it; it is not published on the load balancer.
+        type: 'ClusterIP',
+        selector,
+        ports: [{ name: PortNames.WEBHOOK, port: WEBHOOK_SERVICE_PORT, targetPort: w.port, protocol: 'TCP' }],
+      },
     },
-    spec: {
-      // In the cluster only: the API server calls it; it is not published on the load balancer.
-      type: 'ClusterIP',
-      selector: ctx.selector,
-      ports: [{
-        name: 'https',
-        port: WEBHOOK_SERVICE_PORT,
-        targetPort: k8s.IntOrString.fromNumber(w.program.port!),
-        protocol: 'TCP',
-      }],
-    },
-  });
+  }];
 
-  let certificate: ApiObject | undefined;
   if (certManager) {
     const c = w.options.certificate;
-    certificate = new ApiObject(scope, 'WebhookCertificate', {
-      apiVersion: 'cert-manager.io/v1',
-      kind: 'Certificate',
-      metadata: { name: w.certificateName, namespace: ns, labels: ctx.labels },
-      spec: {
-        secretName: w.secretName,
-        secretTemplate: { labels: ctx.labels },
-        dnsNames: [`${w.serviceName}.${ns}.svc`, `${w.serviceName}.${ns}.svc.cluster.local`],
-        usages: ['server auth', 'digital signature'],
-        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
-        issuerRef: { group: 'cert-manager.io', kind: c.issuerKind, name: c.issuer },
+    out.push({
+      id: 'WebhookCertificate',
+      manifest: {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: { name: w.certificateName, namespace: ns, labels },
+        spec: {
+          secretName: w.secretName,
+          secretTemplate: { labels },
+          dnsNames: [`${w.serviceName}.${ns}.svc`, `${w.serviceName}.${ns}.svc.cluster.local`],
+          usages: ['server auth', 'digital signature'],
+          privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+          issuerRef: { group: 'cert-manager.io', kind: c.issuerKind, name: c.issuer },
+        },
       },
     });
   }
 
-  let configuration: ApiObject | undefined;
   const a = w.options.admission;
   if (a) {
     const userSelector = a.namespaceSelector ?? {};
     const webhook = {
-      name: a.webhookName ?? `${ctx.name}.${ns}.go-remote.cdk8s.io`,
+      name: w.webhookName,
       admissionReviewVersions: ['v1'],
       sideEffects: 'None',
       failurePolicy: a.failurePolicy ?? WebhookFailurePolicy.IGNORE,
@@ -414,22 +412,28 @@ export function createWebhookObjects(scope: Construct, w: ResolvedWebhook, ctx: 
         // Never the environment's own namespace: the webhook cannot stand in the way of its own pod.
         matchExpressions: [
           ...(userSelector.matchExpressions ?? []),
-          { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [ns] },
+          { key: Labels.NAMESPACE_NAME, operator: 'NotIn', values: [ns] },
         ],
       },
-      objectSelector: a.objectSelector,
+      objectSelector: a.objectSelector === undefined ? undefined : k8s.toJson_LabelSelector(a.objectSelector),
     };
-    const metadata: k8s.ObjectMeta = {
-      name: w.configurationName,
-      labels: ctx.labels,
-      annotations: certManager
-        ? { 'cert-manager.io/inject-ca-from': `${ns}/${w.certificateName}` }
-        : { 'service.beta.openshift.io/inject-cabundle': 'true' },
-    };
-    configuration = (a.type ?? AdmissionWebhookType.VALIDATING) === AdmissionWebhookType.MUTATING
-      ? new k8s.KubeMutatingWebhookConfiguration(scope, 'WebhookConfiguration', { metadata, webhooks: [webhook] })
-      : new k8s.KubeValidatingWebhookConfiguration(scope, 'WebhookConfiguration', { metadata, webhooks: [webhook] });
-    clusterScoped(configuration);
+    const mutating = (a.type ?? AdmissionWebhookType.VALIDATING) === AdmissionWebhookType.MUTATING;
+    out.push({
+      id: 'WebhookConfiguration',
+      clusterScoped: true,
+      manifest: {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: mutating ? 'MutatingWebhookConfiguration' : 'ValidatingWebhookConfiguration',
+        metadata: {
+          name: w.configurationName,
+          labels,
+          annotations: certManager
+            ? { [Annotations.CERT_MANAGER_INJECT_CA_FROM]: `${ns}/${w.certificateName}` }
+            : { [Annotations.OPENSHIFT_INJECT_CA_BUNDLE]: 'true' },
+        },
+        webhooks: [webhook],
+      },
+    });
   }
-  return { service, certificate, configuration };
+  return out;
 }

@@ -1,9 +1,13 @@
-import { k8s } from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
-import { Problems, checkDnsSubdomain, checkQuantity } from './validation';
+import { Size } from 'cdk8s';
+import { DEFAULT_WORKSPACE_SIZE, PRUNE_PROTECTION_ANNOTATIONS } from './contract';
+import { Problems } from './errors';
+import { Manifest } from './manifest';
+import { resolveSize } from './quantity';
+import { checkDnsSubdomain, isEnumValue } from './validation';
 
 /**
- * How the access mode of the workspace volume is declared.
+ * How the access mode of the workspace volume is declared. A narrowing of cdk8s-plus's
+ * `PersistentVolumeAccessMode` to the modes with a single writer.
  */
 export enum WorkspaceAccessMode {
   /** Mounted read-write by one node (the default; the Deployment has one replica and uses `Recreate`). */
@@ -18,9 +22,9 @@ export enum WorkspaceAccessMode {
 export interface WorkspaceOptions {
   /**
    * Requested size.
-   * @default '10Gi'
+   * @default Size.gibibytes(10)
    */
-  readonly size?: string;
+  readonly size?: Size;
   /**
    * StorageClass to provision from.
    * @default - the cluster's default StorageClass
@@ -33,51 +37,47 @@ export interface WorkspaceOptions {
   readonly accessMode?: WorkspaceAccessMode;
 }
 
-/**
- * Annotations that keep the workspace when its declaration leaves Git: Argo CD neither prunes nor deletes
- * it, Flux does not prune it. Data is never lost to a GitOps sync.
- */
-export const WORKSPACE_PROTECTION_ANNOTATIONS: { [key: string]: string } = {
-  'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
-  'kustomize.toolkit.fluxcd.io/prune': 'disabled',
-};
-
-/** @internal */
-export const DEFAULT_WORKSPACE_SIZE = '10Gi';
-
-/** @internal */
-export function validateWorkspace(problems: Problems, prop: string, options: WorkspaceOptions): void {
-  if (options.size !== undefined) checkQuantity(problems, `${prop}.size`, options.size);
-  if (options.storageClassName !== undefined) checkDnsSubdomain(problems, `${prop}.storageClassName`, options.storageClassName);
-  if (options.accessMode !== undefined && !Object.values(WorkspaceAccessMode).includes(options.accessMode)) {
-    problems.add(`${prop}.accessMode`, options.accessMode, 'expected a WorkspaceAccessMode');
-  }
-}
-
-/** @internal */
-export interface WorkspaceClaimProps {
+/** The workspace claim, resolved. @internal */
+export interface ResolvedWorkspace {
   readonly name: string;
-  readonly namespace?: string;
-  readonly labels: { [key: string]: string };
-  readonly options: WorkspaceOptions;
+  /** The requested storage, as a quantity. */
+  readonly size: string;
+  readonly storageClassName?: string;
+  readonly accessMode: WorkspaceAccessMode;
+}
+
+/** @internal */
+export function resolveWorkspace(problems: Problems, prop: string, name: string, value: unknown): ResolvedWorkspace | undefined {
+  if (value !== undefined && (value === null || typeof value !== 'object')) {
+    problems.add(prop, value, 'expected WorkspaceOptions ({ size?, storageClassName?, accessMode? })');
+    return undefined;
+  }
+  const options = (value ?? {}) as WorkspaceOptions;
+  const size = resolveSize(problems, `${prop}.size`, options.size, DEFAULT_WORKSPACE_SIZE);
+  if (options.storageClassName !== undefined) checkDnsSubdomain(problems, `${prop}.storageClassName`, options.storageClassName);
+  const accessMode = options.accessMode ?? WorkspaceAccessMode.READ_WRITE_ONCE;
+  if (!isEnumValue(WorkspaceAccessMode, accessMode)) {
+    problems.add(`${prop}.accessMode`, accessMode, 'expected a WorkspaceAccessMode');
+  }
+  return size === undefined ? undefined : { name, size, storageClassName: options.storageClassName, accessMode };
 }
 
 /**
- * The workspace PersistentVolumeClaim, with GitOps prune protection.
+ * The workspace PersistentVolumeClaim, protected from GitOps pruning: data is never lost to a sync.
  * @internal
  */
-export function createWorkspaceClaim(scope: Construct, id: string, props: WorkspaceClaimProps): k8s.KubePersistentVolumeClaim {
-  return new k8s.KubePersistentVolumeClaim(scope, id, {
-    metadata: {
-      name: props.name,
-      namespace: props.namespace,
-      labels: props.labels,
-      annotations: WORKSPACE_PROTECTION_ANNOTATIONS,
+export function workspaceManifest(w: ResolvedWorkspace, namespace: string | undefined, labels: { [key: string]: string }): Manifest {
+  return {
+    id: 'Workspace',
+    manifest: {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: w.name, namespace, labels, annotations: PRUNE_PROTECTION_ANNOTATIONS },
+      spec: {
+        accessModes: [w.accessMode],
+        storageClassName: w.storageClassName,
+        resources: { requests: { storage: w.size } },
+      },
     },
-    spec: {
-      accessModes: [props.options.accessMode ?? WorkspaceAccessMode.READ_WRITE_ONCE],
-      storageClassName: props.options.storageClassName,
-      resources: { requests: { storage: k8s.Quantity.fromString(props.options.size ?? DEFAULT_WORKSPACE_SIZE) } },
-    },
-  });
+  };
 }

@@ -1,15 +1,22 @@
 import { Chart, Duration, Testing } from 'cdk8s';
-import { ApiResource, ApiVerb, GoRemoteEnvironment, GrantScope, ValidationErrors } from '../src';
+import { ApiResource } from 'cdk8s-plus-27';
+import { ApiAccess, ApiAccessKind, ApiVerb, GoRemoteEnvironment, GrantScope, ServiceAccountTokenAccess, ValidationErrors } from '../src';
+import { isClusterScoped, resourceId } from '../src/api-access';
 import { apiAccessCharts } from './apiserver/api-access';
 import { strictSchemas } from './support/schemas';
 import { KEY, all, devContainer, one, podSpec, synth } from './util';
 
-/** GIVEN an environment, WHEN `act` grants on it after construction, THEN the synthesized manifests. */
-function granted(act: (env: GoRemoteEnvironment) => void, props: Parameters<typeof synth>[0] = {}, namespace = 'dev') {
+const POD_LOGS = ApiResource.custom({ apiGroup: '', resourceType: 'pods/log' });
+const custom = (apiGroup: string, resourceType: string) => ApiResource.custom({ apiGroup, resourceType });
+
+/** GIVEN the ServiceAccount token access, WHEN `act` grants on it, THEN the environment given it, synthesized. */
+function granted(
+  act: (access: ServiceAccountTokenAccess) => ServiceAccountTokenAccess, props: Parameters<typeof synth>[0] = {}, namespace = 'dev',
+  access = ApiAccess.serviceAccountToken(),
+) {
   const app = Testing.app();
   const chart = new Chart(app, 'test', { namespace: namespace || undefined });
-  const env = new GoRemoteEnvironment(chart, 'env', { name: 'alice', authorizedKeys: [KEY], ...props });
-  act(env);
+  const env = new GoRemoteEnvironment(chart, 'env', { name: 'alice', authorizedKeys: [KEY], ...props, apiAccess: act(access) });
   return { env, manifests: Testing.synth(chart) };
 }
 
@@ -25,45 +32,45 @@ describe('API access', () => {
       expect(env.serviceAccountTokenMounted).toBe(false);
     });
 
-    test('GIVEN a grant made after construction THEN the token is mounted', () => {
-      const { manifests, env } = granted(e => e.grantRead(ApiResource.PODS));
+    test('GIVEN a grant THEN the token is mounted', () => {
+      const { manifests, env } = granted(a => a.grantRead(ApiResource.PODS));
       expect(one(manifests, 'ServiceAccount').automountServiceAccountToken).toBe(true);
       expect(podSpec(manifests).automountServiceAccountToken).toBe(true);
       expect(env.serviceAccountTokenMounted).toBe(true);
     });
 
     test('GIVEN idleStop THEN the token is mounted', () => {
-      const { manifests } = synth({ idleStop: Duration.minutes(30) });
+      const { manifests } = synth({ apiAccess: ApiAccess.serviceAccountToken({ idleStop: Duration.minutes(30) }) });
       expect(podSpec(manifests).automountServiceAccountToken).toBe(true);
       expect(one(manifests, 'ServiceAccount').automountServiceAccountToken).toBe(true);
     });
 
-    test('GIVEN serviceAccountToken: true and nothing else THEN the token is mounted (the Role grants nothing)', () => {
-      const { manifests } = synth({ serviceAccountToken: true });
+    test('GIVEN ApiAccess.serviceAccountToken() and nothing else THEN the token is mounted (the Role grants nothing)', () => {
+      const { manifests } = synth({ apiAccess: ApiAccess.serviceAccountToken() });
       expect(podSpec(manifests).automountServiceAccountToken).toBe(true);
       expect(one(manifests, 'Role').rules).toBeUndefined();
     });
 
     test('GIVEN a kubeconfig THEN the token is not mounted', () => {
-      const { manifests } = synth({ kubeconfig: { secretName: 'my-kubeconfig' } });
+      const { manifests } = synth({ apiAccess: ApiAccess.kubeconfig({ secretName: 'my-kubeconfig' }) });
       expect(podSpec(manifests).automountServiceAccountToken).toBe(false);
     });
 
-    test('GIVEN a kubeconfig and serviceAccountToken: true THEN both are mounted, and grants are accepted', () => {
-      const { manifests } = granted(e => e.grantRead(ApiResource.PODS), { kubeconfig: { secretName: 'k' }, serviceAccountToken: true });
+    test('GIVEN the ServiceAccount token with a kubeconfig THEN both are mounted, and grants are accepted', () => {
+      const { manifests } = granted(a => a.grantRead(ApiResource.PODS), {}, 'dev', ApiAccess.serviceAccountToken({ kubeconfig: { secretName: 'k' } }));
       expect(podSpec(manifests).automountServiceAccountToken).toBe(true);
       expect(devContainer(manifests).env).toContainEqual({ name: 'KUBECONFIG', value: '/etc/go-remote/kubeconfig/config' });
     });
 
     test('GIVEN a kubeconfig and idleStop THEN the token is mounted for idle stop', () => {
-      const { manifests } = synth({ kubeconfig: { secretName: 'k' }, idleStop: Duration.hours(1) });
+      const { manifests } = synth({ apiAccess: ApiAccess.serviceAccountToken({ kubeconfig: { secretName: 'k' }, idleStop: Duration.hours(1) }) });
       expect(podSpec(manifests).automountServiceAccountToken).toBe(true);
     });
   });
 
   describe('kubeconfig', () => {
     test('GIVEN a kubeconfig Secret THEN its key "config" is mounted read-only in a directory and KUBECONFIG names it', () => {
-      const { manifests } = synth({ kubeconfig: { secretName: 'my-kubeconfig' } });
+      const { manifests } = synth({ apiAccess: ApiAccess.kubeconfig({ secretName: 'my-kubeconfig' }) });
       const spec = podSpec(manifests);
       expect(spec.volumes).toContainEqual({
         name: 'kubeconfig',
@@ -76,7 +83,7 @@ describe('API access', () => {
     });
 
     test('GIVEN a key THEN that key is mounted as the file config', () => {
-      const { manifests } = synth({ kubeconfig: { secretName: 'my-kubeconfig', key: 'admin.conf' } });
+      const { manifests } = synth({ apiAccess: ApiAccess.kubeconfig({ secretName: 'my-kubeconfig', key: 'admin.conf' }) });
       expect(podSpec(manifests).volumes.find((v: any) => v.name === 'kubeconfig').secret.items).toEqual([{ key: 'admin.conf', path: 'config' }]);
     });
 
@@ -87,19 +94,19 @@ describe('API access', () => {
     });
 
     test('a secretName that is not a DNS subdomain is refused', () => {
-      expect(() => synth({ kubeconfig: { secretName: 'My_Secret' } })).toThrow(/'kubeconfig.secretName' is "My_Secret"; expected a DNS-1123 subdomain/);
+      expect(() => ApiAccess.kubeconfig({ secretName: 'My_Secret' })).toThrow(/'kubeconfig.secretName' is "My_Secret"; expected a DNS-1123 subdomain/);
     });
 
     test('a key with a slash is refused', () => {
-      expect(() => synth({ kubeconfig: { secretName: 'k', key: '../config' } })).toThrow(/'kubeconfig.key' is "..\/config"; expected a Secret key/);
+      expect(() => ApiAccess.kubeconfig({ secretName: 'k', key: '../config' })).toThrow(/'kubeconfig.key' is "..\/config"; expected a Secret key/);
     });
 
     test('the key ".." is refused', () => {
-      expect(() => synth({ kubeconfig: { secretName: 'k', key: '..' } })).toThrow(/'kubeconfig.key' is "\.\."; expected a Secret key/);
+      expect(() => ApiAccess.serviceAccountToken({ kubeconfig: { secretName: 'k', key: '..' } })).toThrow(/'kubeconfig.key' is "\.\."; expected a Secret key/);
     });
 
     test('env.KUBECONFIG beside kubeconfig is refused', () => {
-      expect(() => synth({ kubeconfig: { secretName: 'k' }, env: { KUBECONFIG: '/x' } })).toThrow(/'env.KUBECONFIG' is "\/x"; is set by 'kubeconfig'/);
+      expect(() => synth({ apiAccess: ApiAccess.kubeconfig({ secretName: 'k' }), env: { KUBECONFIG: '/x' } })).toThrow(/'env.KUBECONFIG' is "\/x"; is set by 'kubeconfig'/);
     });
 
     test('a user volume named kubeconfig is refused', () => {
@@ -114,7 +121,7 @@ describe('API access', () => {
     });
 
     test('grantRead gives get, list, watch, one rule per API group', () => {
-      const { manifests } = granted(e => e.grantRead(ApiResource.PODS, ApiResource.POD_LOGS, ApiResource.DEPLOYMENTS));
+      const { manifests } = granted(a => a.grantRead(ApiResource.PODS, POD_LOGS, ApiResource.DEPLOYMENTS));
       expect(one(manifests, 'Role').rules).toEqual([
         { apiGroups: [''], resources: ['pods', 'pods/log'], verbs: READ },
         { apiGroups: ['apps'], resources: ['deployments'], verbs: READ },
@@ -123,13 +130,13 @@ describe('API access', () => {
     });
 
     test('grantReadWrite gives reads and single-object writes, not deletecollection', () => {
-      const { manifests } = granted(e => e.grantReadWrite(ApiResource.CONFIG_MAPS));
+      const { manifests } = granted(a => a.grantReadWrite(ApiResource.CONFIG_MAPS));
       expect(one(manifests, 'Role').rules).toEqual([{ apiGroups: [''], resources: ['configmaps'], verbs: READ_WRITE }]);
     });
 
     test('grant with resourceNames and verbs in any order gives exactly those, verbs in canonical order', () => {
-      const { manifests } = granted(e => e.grant({
-        resources: [ApiResource.custom('widgets.example.com', 'widgets'), ApiResource.custom('widgets.example.com', 'widgets/status')],
+      const { manifests } = granted(a => a.grant({
+        resources: [custom('widgets.example.com', 'widgets'), custom('widgets.example.com', 'widgets/status')],
         verbs: [ApiVerb.PATCH, ApiVerb.GET, ApiVerb.GET],
         resourceNames: ['w1', 'w2', 'w1'],
       }));
@@ -139,16 +146,15 @@ describe('API access', () => {
     });
 
     test('the same grant twice gives its rules once; grants keep their order', () => {
-      const { manifests } = granted(e => {
-        e.grantRead(ApiResource.SERVICES);
-        e.grantRead(ApiResource.PODS);
-        e.grantRead(ApiResource.SERVICES);
-      });
+      const { manifests } = granted(a => a
+        .grantRead(ApiResource.SERVICES)
+        .grantRead(ApiResource.PODS)
+        .grantRead(ApiResource.SERVICES));
       expect(one(manifests, 'Role').rules.map((r: any) => r.resources[0])).toEqual(['services', 'pods']);
     });
 
     test('grants come after the idle-stop rule', () => {
-      const { manifests } = granted(e => e.grantRead(ApiResource.PODS), { idleStop: Duration.minutes(10) });
+      const { manifests } = granted(a => a.grantRead(ApiResource.PODS), {}, 'dev', ApiAccess.serviceAccountToken({ idleStop: Duration.minutes(10) }));
       expect(one(manifests, 'Role').rules.map((r: any) => r.resources)).toEqual([['deployments/scale'], ['pods']]);
     });
 
@@ -156,9 +162,10 @@ describe('API access', () => {
       const render = () => {
         const app = Testing.app();
         const chart = new Chart(app, 'c', { namespace: 'n' });
-        const env = new GoRemoteEnvironment(chart, 'e', { authorizedKeys: [KEY] });
-        env.grantRead(ApiResource.PODS);
-        env.grantClusterRead(ApiResource.NODES);
+        new GoRemoteEnvironment(chart, 'e', {
+          authorizedKeys: [KEY],
+          apiAccess: ApiAccess.serviceAccountToken().grantRead(ApiResource.PODS).grantClusterRead(ApiResource.NODES),
+        });
         return app.synthYaml();
       };
       expect(render()).toBe(render());
@@ -167,7 +174,7 @@ describe('API access', () => {
 
   describe('cluster-wide grants', () => {
     test('GIVEN a cluster grant THEN a ClusterRole and ClusterRoleBinding go-remote-<ns>-<name>, pinned ids, no namespace', () => {
-      const { manifests, env } = granted(e => e.grantClusterRead(ApiResource.NODES, ApiResource.PODS));
+      const { manifests, env } = granted(a => a.grantClusterRead(ApiResource.NODES, ApiResource.PODS));
       const role = one(manifests, 'ClusterRole');
       const binding = one(manifests, 'ClusterRoleBinding');
       expect(role.metadata.name).toBe('go-remote-dev-alice');
@@ -185,17 +192,16 @@ describe('API access', () => {
     });
 
     test('GIVEN the namespace prop and a chart without namespace THEN the names use the prop', () => {
-      const { manifests } = granted(e => e.grantClusterReadWrite(ApiResource.LEASES), { namespace: 'team' }, '');
+      const { manifests } = granted(a => a.grantClusterReadWrite(ApiResource.LEASES), { namespace: 'team' }, '');
       expect(one(manifests, 'ClusterRole').metadata).toMatchObject({ name: 'go-remote-team-alice' });
       expect(one(manifests, 'ClusterRole').rules).toEqual([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: READ_WRITE }]);
       expect(one(manifests, 'ClusterRoleBinding').subjects[0].namespace).toBe('team');
     });
 
     test('several cluster grants share one ClusterRole', () => {
-      const { manifests } = granted(e => {
-        e.grantClusterRead(ApiResource.NODES);
-        e.grant({ resources: [ApiResource.NAMESPACES], verbs: [ApiVerb.GET], scope: GrantScope.CLUSTER });
-      });
+      const { manifests } = granted(a => a
+        .grantClusterRead(ApiResource.NODES)
+        .grant({ resources: [ApiResource.NAMESPACES], verbs: [ApiVerb.GET], scope: GrantScope.CLUSTER }));
       expect(one(manifests, 'ClusterRole').rules).toEqual([
         { apiGroups: [''], resources: ['nodes'], verbs: READ },
         { apiGroups: [''], resources: ['namespaces'], verbs: ['get'] },
@@ -203,15 +209,15 @@ describe('API access', () => {
     });
 
     test('GIVEN no namespace THEN a cluster grant is refused', () => {
-      expect(() => granted(e => e.grantClusterRead(ApiResource.NODES), {}, '')).toThrow(/'namespace' is undefined; expected a namespace: a cluster-wide grant/);
+      expect(() => granted(a => a.grantClusterRead(ApiResource.NODES), {}, '')).toThrow(/'namespace' is undefined; expected a namespace: a cluster-wide grant/);
     });
   });
 
   describe('validation', () => {
-    const refuse = (act: (env: GoRemoteEnvironment) => void, message: RegExp, props = {}) => {
+    const refuse = (act: (access: ServiceAccountTokenAccess) => ServiceAccountTokenAccess, message: RegExp) => {
       let error: unknown;
       try {
-        granted(act, props);
+        granted(act);
       } catch (e) {
         error = e;
       }
@@ -219,30 +225,44 @@ describe('API access', () => {
       expect(String(error)).toMatch(message);
     };
 
-    test('no grant at all', () => refuse(e => e.grant(undefined as any), /'grant' is undefined; expected an ApiGrant/));
-    test('no resources', () => refuse(e => e.grantRead(), /'grant.resources' is \[\]; expected at least one ApiResource/));
-    test('no verbs', () => refuse(e => e.grant({ resources: [ApiResource.PODS], verbs: [] }), /'grant.verbs' is \[\]; expected at least one ApiVerb/));
-    test('a wildcard verb', () => refuse(e => e.grant({ resources: [ApiResource.PODS], verbs: ['*' as ApiVerb] }), /'grant.verbs\[0\]' is "\*"; expected an ApiVerb .* never granted/));
-    test('the escalate verb', () => refuse(e => e.grant({ resources: [ApiResource.PODS], verbs: ['escalate' as ApiVerb] }), /'grant.verbs\[0\]' is "escalate"/));
-    test('a wildcard resource', () => refuse(e => e.grantRead(ApiResource.custom('', '*')), /'grant.resources\[0\].resource' is "\*"; expected a resource without '\*'/));
-    test('a wildcard API group', () => refuse(e => e.grantRead(ApiResource.custom('*', 'pods')), /'grant.resources\[0\].apiGroup' is "\*"; expected an API group without '\*'/));
-    test('a bad resource name', () => refuse(e => e.grantRead(ApiResource.custom('', 'Pods')), /'grant.resources\[0\].resource' is "Pods"; expected a plural, lower-case resource name/));
-    test('a bad API group', () => refuse(e => e.grantRead(ApiResource.custom('Example_Group', 'widgets')), /'grant.resources\[0\].apiGroup' is "Example_Group"; expected a DNS-1123 subdomain/));
-    test('not an ApiResource', () => refuse(e => e.grantRead({ apiGroup: '', resource: 'pods' } as any), /'grant.resources\[0\]' is .*expected an ApiResource/));
-    test('a cluster-scoped resource in the namespace', () => refuse(e => e.grantRead(ApiResource.NODES), /'grant.resources\[0\]' is "nodes"; is cluster-scoped.*GrantScope.CLUSTER/));
-    test('an unknown scope', () => refuse(e => e.grant({ resources: [ApiResource.PODS], verbs: [ApiVerb.GET], scope: 'Everywhere' as GrantScope }), /'grant.scope' is "Everywhere"/));
-    test('empty resourceNames', () => refuse(e => e.grant({ resources: [ApiResource.PODS], verbs: [ApiVerb.GET], resourceNames: [] }), /'grant.resourceNames' is \[\]; expected at least one name/));
-    test('a resource name with a slash', () => refuse(e => e.grant({ resources: [ApiResource.PODS], verbs: [ApiVerb.GET], resourceNames: ['a/b'] }), /'grant.resourceNames\[0\]' is "a\/b"; expected an object name/));
-    test('a wildcard resource name', () => refuse(e => e.grant({ resources: [ApiResource.PODS], verbs: [ApiVerb.GET], resourceNames: ['*'] }), /'grant.resourceNames\[0\]' is "\*"/));
-    test('create with resourceNames', () => refuse(e => e.grant({ resources: [ApiResource.PODS], verbs: [ApiVerb.CREATE], resourceNames: ['p'] }), /'grant.verbs' is \["create"\]; includes 'create', which a rule with resourceNames never allows/));
-    test('deletecollection with resourceNames', () => refuse(e => e.grant({ resources: [ApiResource.PODS], verbs: [ApiVerb.DELETE_COLLECTION], resourceNames: ['p'] }), /includes 'deletecollection'/));
-    test('a grant with serviceAccountToken: false', () => refuse(e => e.grantRead(ApiResource.PODS), /'serviceAccountToken' is false; but a grant needs the ServiceAccount token/, { serviceAccountToken: false }));
-    test('a grant beside a kubeconfig without serviceAccountToken: true', () => refuse(e => e.grantRead(ApiResource.PODS), /'kubeconfig' is "k"; is mounted as KUBECONFIG, so the ServiceAccount's grants would go unused/, { kubeconfig: { secretName: 'k' } }));
+    test('no grant at all', () => refuse(a => a.grant(undefined as any), /'grant' is undefined; expected an ApiGrant/));
+    test('no resources', () => refuse(a => a.grantRead(), /'grant.resources' is \[\]; expected at least one ApiResource/));
+    test('no verbs', () => refuse(a => a.grant({ resources: [ApiResource.PODS], verbs: [] }), /'grant.verbs' is \[\]; expected at least one ApiVerb/));
+    test('a wildcard verb', () => refuse(a => a.grant({ resources: [ApiResource.PODS], verbs: ['*' as ApiVerb] }), /'grant.verbs\[0\]' is "\*"; expected an ApiVerb .* never granted/));
+    test('the escalate verb', () => refuse(a => a.grant({ resources: [ApiResource.PODS], verbs: ['escalate' as ApiVerb] }), /'grant.verbs\[0\]' is "escalate"/));
+    test('a wildcard resource', () => refuse(a => a.grantRead(custom('', '*')), /'grant.resources\[0\].resourceType' is "\*"; expected a resource without '\*'/));
+    test('a wildcard API group', () => refuse(a => a.grantRead(custom('*', 'pods')), /'grant.resources\[0\].apiGroup' is "\*"; expected an API group without '\*'/));
+    test('a bad resource name', () => refuse(a => a.grantRead(custom('', 'Pods')), /'grant.resources\[0\].resourceType' is "Pods"; expected a plural, lower-case resource name/));
+    test('a bad API group', () => refuse(a => a.grantRead(custom('Example_Group', 'widgets')), /'grant.resources\[0\].apiGroup' is "Example_Group"; expected a DNS-1123 subdomain/));
+    test('not an ApiResource', () => refuse(a => a.grantRead({ apiGroup: '', resource: 'pods' } as any), /'grant.resources\[0\]' is .*expected an ApiResource/));
+    test('a cluster-scoped resource in the namespace', () => refuse(a => a.grantRead(ApiResource.NODES), /'grant.resources\[0\]' is "nodes"; is cluster-scoped.*GrantScope.CLUSTER/));
+    test('an unknown scope', () => refuse(a => a.grant({ resources: [ApiResource.PODS], verbs: [ApiVerb.GET], scope: 'Everywhere' as GrantScope }), /'grant.scope' is "Everywhere"/));
+    test('empty resourceNames', () => refuse(a => a.grant({ resources: [ApiResource.PODS], verbs: [ApiVerb.GET], resourceNames: [] }), /'grant.resourceNames' is \[\]; expected at least one name/));
+    test('a resource name with a slash', () => refuse(a => a.grant({ resources: [ApiResource.PODS], verbs: [ApiVerb.GET], resourceNames: ['a/b'] }), /'grant.resourceNames\[0\]' is "a\/b"; expected an object name/));
+    test('a wildcard resource name', () => refuse(a => a.grant({ resources: [ApiResource.PODS], verbs: [ApiVerb.GET], resourceNames: ['*'] }), /'grant.resourceNames\[0\]' is "\*"/));
+    test('create with resourceNames', () => refuse(a => a.grant({ resources: [ApiResource.PODS], verbs: [ApiVerb.CREATE], resourceNames: ['p'] }), /'grant.verbs' is \["create"\]; includes 'create', which a rule with resourceNames never allows/));
+    test('deletecollection with resourceNames', () => refuse(a => a.grant({ resources: [ApiResource.PODS], verbs: [ApiVerb.DELETE_COLLECTION], resourceNames: ['p'] }), /includes 'deletecollection'/));
+    test('a grant without the ServiceAccount token cannot be written: only ApiAccess.serviceAccountToken() has grant methods', () => {
+      // @ts-expect-error no token, no grant
+      expect(() => ApiAccess.none().grantRead(ApiResource.PODS)).toThrow(TypeError);
+      // @ts-expect-error a kubeconfig alone: its user is granted elsewhere
+      expect(() => ApiAccess.kubeconfig({ secretName: 'k' }).grantRead(ApiResource.PODS)).toThrow(TypeError);
+      // @ts-expect-error the workload's ServiceAccount: the grant would go to one the pod does not run as
+      expect(() => ApiAccess.impersonatedServiceAccount('checkout').grantRead(ApiResource.PODS)).toThrow(TypeError);
+    });
+    test('untyped JavaScript: the props of 0.x (serviceAccountToken, kubeconfig, idleStop) are refused, naming what replaced them', () => {
+      expect(() => synth({ serviceAccountToken: false } as any)).toThrow(/'serviceAccountToken' is false; is not a prop since 1.0; use apiAccess: ApiAccess.serviceAccountToken\(\)/);
+      expect(() => synth({ kubeconfig: { secretName: 'k' } } as any)).toThrow(/'kubeconfig' is \{"secretName":"k"\}; is not a prop since 1.0; use apiAccess: ApiAccess.kubeconfig/);
+      expect(() => synth({ idleStop: Duration.minutes(5) } as any)).toThrow(/'idleStop' is .*; is not a prop since 1.0; use apiAccess: ApiAccess.serviceAccountToken\(\{ idleStop \}\)/);
+    });
+    test('untyped JavaScript: an apiAccess that is not an ApiAccess is refused', () => {
+      expect(() => synth({ apiAccess: { kind: ApiAccessKind.SERVICE_ACCOUNT_TOKEN, grants: [] } as any })).toThrow(/'apiAccess' is \{"kind":"service-account-token","grants":\[\]\}; expected an ApiAccess/);
+    });
 
     test('every problem of a grant is reported at once', () => {
       let error: unknown;
       try {
-        granted(e => e.grant({ resources: [ApiResource.custom('*', '*')], verbs: ['*' as ApiVerb] }));
+        granted(a => a.grant({ resources: [custom('*', '*')], verbs: ['*' as ApiVerb] }));
       } catch (e) {
         error = e;
       }
@@ -250,16 +270,17 @@ describe('API access', () => {
       expect(ValidationErrors.problemsOf(error)).toEqual([
         expect.stringMatching(/^'grant.verbs\[0\]' is "\*"; expected an ApiVerb/),
         expect.stringMatching(/^'grant.resources\[0\].apiGroup' is "\*"; expected an API group without '\*'/),
-        expect.stringMatching(/^'grant.resources\[0\].resource' is "\*"; expected a resource without '\*'/),
+        expect.stringMatching(/^'grant.resources\[0\].resourceType' is "\*"; expected a resource without '\*'/),
       ]);
     });
 
     test('a refused grant leaves no rule behind', () => {
-      const { manifests } = granted(e => {
-        expect(() => e.grantRead(ApiResource.PODS, ApiResource.NODES)).toThrow();
+      const { manifests, env } = granted(a => {
+        expect(() => a.grantRead(ApiResource.PODS, ApiResource.NODES)).toThrow();
+        return a;
       });
       expect('rules' in one(manifests, 'Role')).toBe(false);
-      expect(one(manifests, 'ServiceAccount').automountServiceAccountToken).toBe(false);
+      expect(env.apiAccess.grants).toEqual([]);
     });
   });
 
@@ -270,14 +291,33 @@ describe('API access', () => {
     expect(manifests.flatMap(m => strictSchemas().problems(m))).toEqual([]);
   });
 
-  describe('ApiResource', () => {
-    test('the constants name their group and resource', () => {
-      expect([ApiResource.DEPLOYMENTS.apiGroup, ApiResource.DEPLOYMENTS.resource]).toEqual(['apps', 'deployments']);
-      expect(ApiResource.DEPLOYMENTS.toString()).toBe('deployments.apps');
-      expect(ApiResource.PODS.toString()).toBe('pods');
-      expect(ApiResource.NODES.clusterScoped).toBe(true);
-      expect(ApiResource.PODS.clusterScoped).toBe(false);
-      expect(ApiResource.custom('example.com', 'widgets').clusterScoped).toBeUndefined();
+  describe('ApiResource (cdk8s-plus-27\'s)', () => {
+    test('the constants name their group and resource; the built-in cluster-scoped ones are known', () => {
+      expect([ApiResource.DEPLOYMENTS.apiGroup, ApiResource.DEPLOYMENTS.resourceType]).toEqual(['apps', 'deployments']);
+      expect(resourceId(ApiResource.DEPLOYMENTS)).toBe('deployments.apps');
+      expect(resourceId(ApiResource.PODS)).toBe('pods');
+      expect(isClusterScoped(ApiResource.NODES)).toBe(true);
+      expect(isClusterScoped(ApiResource.PODS)).toBe(false);
+      expect(isClusterScoped(custom('example.com', 'widgets'))).toBe(false);
+      expect(isClusterScoped(custom('', 'nodes/proxy'))).toBe(true);
+    });
+  });
+
+  describe('ApiAccess', () => {
+    test('each kind says what the pod mounts', () => {
+      expect([ApiAccess.none(), ApiAccess.serviceAccountToken(), ApiAccess.kubeconfig({ secretName: 'k' }), ApiAccess.impersonatedServiceAccount('w'),
+        ApiAccess.impersonatedServiceAccount('w', { mountToken: true })].map(a => [a.kind, a.tokenMounted])).toEqual([
+        ['none', false], ['service-account-token', true], ['kubeconfig', false], ['impersonated-service-account', false], ['impersonated-service-account', true],
+      ]);
+    });
+    test('a grant returns a new access; the one granted on is unchanged', () => {
+      const base = ApiAccess.serviceAccountToken();
+      const more = base.grantRead(ApiResource.PODS);
+      expect(base.grants).toEqual([]);
+      expect(more.grants).toHaveLength(1);
+    });
+    test('idleStop is checked where it is given', () => {
+      expect(() => ApiAccess.serviceAccountToken({ idleStop: Duration.seconds(30) })).toThrow(/'idleStop' is "30 seconds"/);
     });
   });
 });

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { utils } from 'ssh2';
 import * as ts from 'typescript';
-import { GoRemoteEnvironment, ServiceType } from '../src';
+import { GoRemoteEnvironment, ServiceExposure } from '../src';
 import { KEY } from './util';
 import { main } from '../src/cli';
 import { ClientFiles, SshRoute } from '../src/client-files';
@@ -41,8 +41,8 @@ beforeAll(() => {
         { name: 'pprof', command: 'sleep infinity', port: 6060, expose: false },
       ],
     }),
-    bob: new GoRemoteEnvironment(dev, 'bob', { name: 'bob', authorizedKeys: [KEY], serviceType: ServiceType.CLUSTER_IP }),
-    carol: new GoRemoteEnvironment(edge, 'carol', { name: 'carol', authorizedKeys: [KEY], serviceType: ServiceType.NODE_PORT }),
+    bob: new GoRemoteEnvironment(dev, 'bob', { name: 'bob', authorizedKeys: [KEY], exposure: ServiceExposure.clusterIp() }),
+    carol: new GoRemoteEnvironment(edge, 'carol', { name: 'carol', authorizedKeys: [KEY], exposure: ServiceExposure.nodePort() }),
   };
   app.synth();
   fs.mkdirSync(path.join(dist, 'other'));
@@ -437,8 +437,8 @@ describe('usage', () => {
 
 /**
  * The launcher `bin/cdk8s-go-remote` requires `../lib/cli.js`. The sources are compiled to JavaScript by
- * TypeScript (type-checked by ts-jest already) into a scratch `lib/` beside a copy of the launcher, so that
- * the test runs the real file with plain node, whatever state the repository's lib/ is in.
+ * TypeScript into a scratch `lib/` beside a copy of the launcher and of package.json (the published layout), so
+ * that the test runs the real file with plain node, whatever state the repository's lib/ is in.
  */
 test('the launcher runs the compiled CLI with plain node', async () => {
   const root = fs.mkdtempSync(path.join(REPO, '.cache', 'cli-launcher-'));
@@ -458,6 +458,8 @@ test('the launcher runs the compiled CLI with plain node', async () => {
       }
     };
     compile(path.join(REPO, 'src'), path.join(root, 'lib'));
+    // The package's own manifest, as in the published package (lib/version.js reads its version).
+    fs.copyFileSync(path.join(REPO, 'package.json'), path.join(root, 'package.json'));
     fs.mkdirSync(path.join(root, 'bin'));
     fs.copyFileSync(path.join(REPO, 'bin', 'cdk8s-go-remote'), path.join(root, 'bin', 'cdk8s-go-remote'));
     fs.chmodSync(path.join(root, 'bin', 'cdk8s-go-remote'), 0o755);

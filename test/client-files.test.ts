@@ -4,7 +4,7 @@ import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { Server, utils } from 'ssh2';
-import { NodeAccess, ServiceType } from '../src';
+import { NodeAccess, ServiceExposure } from '../src';
 import { synth } from './util';
 import { ClientFiles, ClientFilesOptions, SshRoute, SshRouteKind } from '../src/client-files';
 
@@ -282,7 +282,7 @@ describe('ports table', () => {
   });
 
   test('GIVEN a ClusterIP Service THEN every program port is reached through SSH and there is no warning', () => {
-    const table = files({}, { programs, serviceType: ServiceType.CLUSTER_IP }).portsTable;
+    const table = files({}, { programs, exposure: ServiceExposure.clusterIp() }).portsTable;
     expect(table).toContain('| delve | 2345 | yes (ClusterIP) | `ssh -N -L 2345:127.0.0.1:2345 dev-alice`, then `127.0.0.1:2345` |');
     expect(table).not.toMatch(/no authentication/);
   });
@@ -410,9 +410,9 @@ describe('from synthesized manifests', () => {
       nodeAccess: NodeAccess.privileged(),
       git: { url: 'https://github.com/acme/widget.git' },
       programs: [{ name: 'delve', command: 'dlv', port: 2345 }, { name: 'pprof', command: 'x', port: 6060, expose: false }],
-      serviceType: ServiceType.CLUSTER_IP,
+      exposure: ServiceExposure.clusterIp(),
     }, {}],
-    ['derived name, NodePort', { name: undefined, serviceType: ServiceType.NODE_PORT }, { namespace: 'team-a' }],
+    ['derived name, NodePort', { name: undefined, exposure: ServiceExposure.nodePort() }, { namespace: 'team-a' }],
   ];
 
   test.each(scenarios)('%s: discover() + forSummary() gives what forEnvironment() gives', (_, props, synthOptions) => {

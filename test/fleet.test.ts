@@ -1,11 +1,14 @@
-import { App, ApiObject, Chart, Testing } from 'cdk8s';
-import { GoRemoteEnvironment, NodeAccess, Platform, ServiceType, ValidationErrors, WORKSPACE_PROTECTION_ANNOTATIONS } from '../src';
+import { App, ApiObject, Chart, Size, Testing } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-27';
+import {
+  Developer, GitOps, GoRemoteEnvironment, GoRemoteFleet, GoRemoteFleetProps, NamespaceMode, NodeAccess, Platform, ServiceExposure, ValidationErrors,
+} from '../src';
 import { ACCEPTED_INPUTS } from './scenarios';
+import { quantityValue, scaleQuantity } from '../src/quantity';
 import { strictSchemas } from './support/schemas';
 import { KEY } from './util';
-import {
-  Developer, GoRemoteFleet, GoRemoteFleetProps, NamespaceMode, quantityValue, scaleQuantity,
-} from '../src/fleet';
+
+const WORKSPACE_PROTECTION_ANNOTATIONS = GitOps.PRUNE_PROTECTION_ANNOTATIONS;
 
 const alice: Developer = { name: 'alice', authorizedKeys: [KEY] };
 const bob: Developer = { name: 'bob', authorizedKeys: [KEY] };
@@ -149,8 +152,8 @@ describe('GoRemoteFleet', () => {
 
     test('GIVEN quota and containerDefaults THEN they replace the defaults value by value', () => {
       const { manifests } = synthFleet({
-        quota: { cpuLimits: '6', pods: 3, storage: '50Gi' },
-        containerDefaults: { memoryLimit: '1Gi' },
+        quota: { cpuLimits: Cpu.units(6), pods: 3, storage: Size.gibibytes(50) },
+        containerDefaults: { memoryLimit: Size.gibibytes(1) },
       });
       expect(find(manifests, 'ResourceQuota', 'team-a-bob-quota').spec.hard).toMatchObject({ 'limits.cpu': '6', 'pods': 3, 'requests.storage': '50Gi', 'requests.cpu': '1' });
       expect(find(manifests, 'LimitRange', 'team-a-bob-limits').spec.limits[0].default).toEqual({ cpu: '1', memory: '1Gi' });
@@ -176,7 +179,7 @@ describe('GoRemoteFleet', () => {
     test('GIVEN sshSourceCidrs THEN SSH is allowed from them only, and load balancers admit only them', () => {
       const { manifests } = synthFleet({
         sshSourceCidrs: ['203.0.113.0/24', '2001:db8::/32'],
-        developers: [alice, { ...bob, serviceType: ServiceType.CLUSTER_IP }, { ...carol, sourceRanges: ['198.51.100.0/24'] }],
+        developers: [alice, { ...bob, exposure: ServiceExposure.clusterIp() }, { ...carol, exposure: ServiceExposure.loadBalancer({ sourceRanges: ['198.51.100.0/24'] }) }],
       });
       expect(find(manifests, 'NetworkPolicy', 'team-a-alice-allow-ssh-and-egress').spec.ingress).toEqual([{
         from: [{ ipBlock: { cidr: '203.0.113.0/24' } }, { ipBlock: { cidr: '2001:db8::/32' } }],
@@ -275,13 +278,13 @@ describe('GoRemoteFleet', () => {
       const kinds = new Set(['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'PersistentVolumeClaim', 'Deployment', 'Service']);
       const fromFleet = synthFleet({
         namespaceMode: NamespaceMode.SHARED,
-        quota: { storage: '50Gi' },
+        quota: { storage: Size.gibibytes(50) },
         developers: [{ name: name!, authorizedKeys: [KEY], ...every }],
       }).manifests.filter(m => kinds.has(m.kind));
       const app = Testing.app();
       const chart = new Chart(app, 'standalone');
       new GoRemoteEnvironment(chart, 'env', { authorizedKeys: [KEY], ...every, name, namespace: 'team-a' });
-      expect(Object.keys(every)).toHaveLength(17); // every EnvironmentOptions prop
+      expect(Object.keys(every)).toHaveLength(16); // every EnvironmentOptions prop the scenario sets (exposure replaced serviceType and sourceRanges)
       expect(fromFleet).toEqual(Testing.synth(chart));
     });
 
@@ -308,7 +311,10 @@ describe('GoRemoteFleet', () => {
       'per-developer defaults': {},
       'shared, restricted egress, ssh sources': { namespaceMode: NamespaceMode.SHARED, egressCidrs: ['140.82.112.0/20'], sshSourceCidrs: ['203.0.113.0/24'] },
       'openshift with node access': { platform: Platform.OPENSHIFT, developers: [alice, { ...bob, nodeAccess: NodeAccess.privileged().withHostPid() }] },
-      'custom quota and limits': { quota: { cpuRequests: '1500m', memoryLimits: '9.5Gi', pods: 5 }, containerDefaults: { cpuRequest: '50m', cpuLimit: '500m' } },
+      'custom quota and limits': {
+        quota: { cpuRequests: Cpu.millis(1500), memoryLimits: Size.gibibytes(9.5), pods: 5 },
+        containerDefaults: { cpuRequest: Cpu.millis(50), cpuLimit: Cpu.millis(500) },
+      },
     };
     test.each(Object.keys(cases))('%s', (name) => {
       const { manifests } = synthFleet(cases[name]);
@@ -356,30 +362,30 @@ describe('GoRemoteFleet', () => {
     });
 
     test('quota values are quantities and whole numbers', () => {
-      expect(fleetOf({ quota: { cpuLimits: 'four' } })).toThrow(/'quota.cpuLimits' is "four"; expected a non-negative Kubernetes quantity/);
+      expect(fleetOf({ quota: { cpuLimits: 'four' as any } })).toThrow(/'quota.cpuLimits' is "four"; expected a non-negative Kubernetes quantity/);
       expect(fleetOf({ quota: { pods: 1.5 } })).toThrow(/'quota.pods' is 1.5; expected a whole number of at least 1/);
       expect(fleetOf({ quota: { persistentVolumeClaims: 0 } })).toThrow(/'quota.persistentVolumeClaims' is 0; expected a whole number of at least 1/);
     });
 
     test('containerDefaults are quantities, each request at most its limit', () => {
-      expect(fleetOf({ containerDefaults: { memoryLimit: '1 Gi' } })).toThrow(/'containerDefaults.memoryLimit' is "1 Gi"; expected a non-negative Kubernetes quantity/);
-      expect(fleetOf({ containerDefaults: { cpuRequest: '2' } })).toThrow(/'containerDefaults.cpuRequest' is "2"; is more than containerDefaults.cpuLimit "1"/);
+      expect(fleetOf({ containerDefaults: { memoryLimit: '1 Gi' as any } })).toThrow(/'containerDefaults.memoryLimit' is "1 Gi"; expected a non-negative Kubernetes quantity/);
+      expect(fleetOf({ containerDefaults: { cpuRequest: Cpu.units(2) } })).toThrow(/'containerDefaults.cpuRequest' is "2"; is more than containerDefaults.cpuLimit "1"/);
     });
 
     test('a developer\'s resources must fit in the quota per environment', () => {
-      expect(fleetOf({ developers: [alice, { ...bob, resources: { cpuLimit: '8' } }] }))
+      expect(fleetOf({ developers: [alice, { ...bob, resources: { cpuLimit: Cpu.units(8) } }] }))
         .toThrow(/'developers\[1\]\.resources\.cpuLimit' is "8"; exceeds the fleet's quota per environment, quota.cpuLimits "4"; raise quota.cpuLimits or lower the value/);
-      expect(fleetOf({ developers: [{ ...alice, workspace: { size: '100Gi' } }] }))
+      expect(fleetOf({ developers: [{ ...alice, workspace: { size: Size.gibibytes(100) } }] }))
         .toThrow(/'developers\[0\]\.workspace\.size' is "100Gi"; exceeds the fleet's quota per environment, quota.storage "20Gi"/);
     });
 
     test('a shared default that exceeds the quota is reported once, on defaults', () => {
-      const problems = problemsOf(fleetOf({ defaults: { resources: { memoryRequest: '3Gi' } }, developers: [alice, bob, carol] }));
+      const problems = problemsOf(fleetOf({ defaults: { resources: { memoryRequest: Size.gibibytes(3) } }, developers: [alice, bob, carol] }));
       expect(problems).toEqual(['\'defaults.resources.memoryRequest\' is "3Gi"; exceeds the fleet\'s quota per environment, quota.memoryRequests "2Gi"; raise quota.memoryRequests or lower the value']);
     });
 
     test('a quota below what the environment needs by default is reported on the quota', () => {
-      expect(problemsOf(fleetOf({ quota: { cpuLimits: '1' } }))).toEqual([
+      expect(problemsOf(fleetOf({ quota: { cpuLimits: Cpu.units(1) } }))).toEqual([
         '\'quota.cpuLimits\' is "1"; is less than one environment\'s default resources.cpuLimit "2"; raise quota.cpuLimits or set resources.cpuLimit lower',
       ]);
     });

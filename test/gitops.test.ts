@@ -5,11 +5,11 @@ import { ApiObject, App, Chart, Testing, YamlOutputType } from 'cdk8s';
 import { parse, parseAllDocuments } from 'yaml';
 import * as argocdExample from '../examples/fleet-argocd';
 import * as fluxExample from '../examples/fleet-flux';
-import { GoRemoteEnvironment, NodeAccess, Platform, ValidationErrors } from '../src';
-import { GoRemoteFleet, NamespaceMode } from '../src/fleet';
-import { GitOps, RESPECT_IGNORE_DIFFERENCES, SYNC_WAVE_ANNOTATION } from '../src/gitops';
+import { GitOps, GoRemoteEnvironment, GoRemoteFleet, NamespaceMode, NodeAccess, Platform, ValidationErrors } from '../src';
 import { strictSchemas } from './support/schemas';
 import { KEY } from './util';
+
+const { RESPECT_IGNORE_DIFFERENCES, SYNC_WAVE_ANNOTATION } = GitOps;
 
 const developers = [{ name: 'alice', authorizedKeys: [KEY] }, { name: 'bob', authorizedKeys: [KEY], nodeAccess: NodeAccess.privileged() }];
 

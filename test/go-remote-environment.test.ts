@@ -1,9 +1,11 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { App, Chart, Duration, Testing } from 'cdk8s';
-import { ApiResource, GoRemoteEnvironment, ImagePullPolicy, NodeAccess, Platform, ServiceType, ValidationErrors } from '../src';
+import { App, Chart, Duration, Size, Testing } from 'cdk8s';
+import { Cpu, ImagePullPolicy } from 'cdk8s-plus-27';
+import { ApiAccess, GoRemoteEnvironment, NodeAccess, Platform, ServiceExposure, ValidationErrors } from '../src';
 import { KEY, all, devContainer, one, podSpec, synth } from './util';
-import { DEFAULT_IMAGE } from '../src/go-remote-environment';
+
+const DEFAULT_IMAGE = GoRemoteEnvironment.DEFAULT_IMAGE;
 
 describe('GoRemoteEnvironment', () => {
   describe('what it creates', () => {
@@ -165,14 +167,14 @@ describe('GoRemoteEnvironment', () => {
       const { manifests } = synth({
         image: 'r.example.com/go:1',
         imagePullPolicy: ImagePullPolicy.ALWAYS,
-        resources: { cpuRequest: '1', cpuLimit: '3', memoryRequest: '2Gi', memoryLimit: '6Gi' },
+        resources: { cpuRequest: Cpu.units(1), cpuLimit: Cpu.units(3), memoryRequest: Size.gibibytes(2), memoryLimit: Size.gibibytes(6) },
         env: { FOO: 'bar' },
         volumes: [{ volume: { name: 'certs', secret: { secretName: 'c' } }, mountPath: '/certs', readOnly: true }],
         nodeSelector: { 'kubernetes.io/hostname': 'w1' },
         nodeName: 'w1',
         tolerations: [{ key: 'k', operator: 'Exists' }],
         hostKeysSecret: 'my-host-keys',
-        serviceAccountToken: true,
+        apiAccess: ApiAccess.serviceAccountToken(),
       });
       const dev = devContainer(manifests);
       const pod = podSpec(manifests);
@@ -191,12 +193,12 @@ describe('GoRemoteEnvironment', () => {
     });
 
     test('sourceRanges become loadBalancerSourceRanges', () => {
-      const { manifests } = synth({ sourceRanges: ['203.0.113.0/24'] });
+      const { manifests } = synth({ exposure: ServiceExposure.loadBalancer({ sourceRanges: ['203.0.113.0/24'] }) });
       expect(one(manifests, 'Service').spec.loadBalancerSourceRanges).toEqual(['203.0.113.0/24']);
     });
 
-    test('ServiceType.CLUSTER_IP', () => {
-      expect(one(synth({ serviceType: ServiceType.CLUSTER_IP }).manifests, 'Service').spec.type).toBe('ClusterIP');
+    test('ServiceExposure.clusterIp()', () => {
+      expect(one(synth({ exposure: ServiceExposure.clusterIp() }).manifests, 'Service').spec.type).toBe('ClusterIP');
     });
   });
 
@@ -226,15 +228,22 @@ describe('GoRemoteEnvironment', () => {
   });
 
   describe('rules', () => {
-    const IMPERSONATED = { podLabels: { role: 'payments-client' }, workloadSelectors: [{ app: 'checkout' }], serviceAccountName: 'checkout' };
-    test('impersonation.serviceAccountName: not with idleStop (its rule is in the environment\'s own Role)', () => {
-      expect(() => synth({ impersonation: IMPERSONATED, idleStop: Duration.minutes(30) }))
-        .toThrow(/'impersonation.serviceAccountName' is "checkout"; cannot be combined with 'idleStop'/);
+    const IMPERSONATED = { podLabels: { role: 'payments-client' }, workloadSelectors: [{ app: 'checkout' }] };
+    test('an impersonated ServiceAccount and idleStop cannot be written together (its rule is in the environment\'s own Role)', () => {
+      // idleStop is an option of the environment's own ServiceAccount token only.
+      // @ts-expect-error impersonatedServiceAccount takes no idleStop
+      ApiAccess.impersonatedServiceAccount('checkout', { idleStop: Duration.minutes(30) });
+      // Untyped JavaScript: the 0.x prop is refused.
+      expect(() => synth({ impersonation: IMPERSONATED, apiAccess: ApiAccess.impersonatedServiceAccount('checkout'), idleStop: Duration.minutes(30) } as any))
+        .toThrow(/'idleStop' is .*; is not a prop since 1.0; use apiAccess: ApiAccess.serviceAccountToken\(\{ idleStop \}\)/);
     });
-    test('impersonation.serviceAccountName: no grants (they go to the environment\'s own ServiceAccount); the token stays unmounted', () => {
-      const { env, chart } = synth({ impersonation: IMPERSONATED });
-      expect(() => env.grantRead(ApiResource.PODS)).toThrow(/'impersonation.serviceAccountName' is "checkout"; but grants go to the environment's own ServiceAccount/);
-      expect(podSpec(Testing.synth(chart)).automountServiceAccountToken).toBe(false);
+    test('an impersonated ServiceAccount: no grants (they would go to the environment\'s own ServiceAccount); the token stays unmounted', () => {
+      const access = ApiAccess.impersonatedServiceAccount('checkout');
+      // @ts-expect-error only the environment's own token access takes grants
+      expect(() => access.grantRead()).toThrow(TypeError);
+      const { manifests } = synth({ impersonation: IMPERSONATED, apiAccess: access });
+      expect(podSpec(manifests).automountServiceAccountToken).toBe(false);
+      expect(podSpec(manifests).serviceAccountName).toBe('checkout');
     });
     test('name: a DNS-1035 label of at most 40 characters', () => {
       expect(() => synth({ name: 'Alice' })).toThrow(/'name' is "Alice"; expected a DNS-1035 label: at most 40/);
@@ -262,18 +271,30 @@ describe('GoRemoteEnvironment', () => {
       expect(() => synth({ imagePullPolicy: 'Sometimes' as ImagePullPolicy })).toThrow(/'imagePullPolicy' is "Sometimes"; expected an ImagePullPolicy/);
     });
     test('resources: Kubernetes quantities', () => {
-      expect(() => synth({ resources: { memoryLimit: '4 GB' } })).toThrow(/'resources.memoryLimit' is "4 GB"; expected a non-negative Kubernetes quantity/);
-      expect(() => synth({ resources: { cpuRequest: '-1' } })).toThrow(/'resources.cpuRequest' is "-1"/);
+      expect(() => synth({ resources: { memoryLimit: '4 GB' as any } })).toThrow(/'resources.memoryLimit' is "4 GB"; expected a non-negative Kubernetes quantity/);
+      expect(() => synth({ resources: { cpuRequest: Cpu.units(-1) } })).toThrow(/'resources.cpuRequest' is "-1"/);
     });
-    test('serviceType: a ServiceType', () => {
-      expect(() => synth({ serviceType: 'ExternalName' as ServiceType })).toThrow(/'serviceType' is "ExternalName"; expected a ServiceType/);
+    test('exposure: a ServiceExposure', () => {
+      expect(() => synth({ exposure: 'ExternalName' as any })).toThrow(/'exposure' is "ExternalName"; expected a ServiceExposure/);
     });
-    test('sourceRanges: CIDRs', () => {
-      expect(() => synth({ sourceRanges: ['10.0.0.0/33'] })).toThrow(/'sourceRanges\[0\]' is "10.0.0.0\/33"; expected an IPv4 or IPv6 CIDR/);
-      expect(() => synth({ sourceRanges: ['everyone'] })).toThrow(/'sourceRanges\[0\]' is "everyone"/);
+    test('sourceRanges: CIDRs, checked with Node\'s net module', () => {
+      expect(() => ServiceExposure.loadBalancer({ sourceRanges: ['10.0.0.0/33'] })).toThrow(/'sourceRanges\[0\]' is "10.0.0.0\/33"; expected an IPv4 or IPv6 CIDR/);
+      expect(() => ServiceExposure.loadBalancer({ sourceRanges: ['everyone'] })).toThrow(/'sourceRanges\[0\]' is "everyone"/);
+      for (const bad of [':::/64', 'fffff::/64', '1:2:3:4:5:6:7:8:9/64', '010.0.0.0/8', '10.0.0.0/08', 'fe80::1%eth0/64', '::/129', '10.0.0.0']) {
+        expect(() => ServiceExposure.loadBalancer({ sourceRanges: [bad] })).toThrow(/expected an IPv4 or IPv6 CIDR/);
+      }
+      expect(ServiceExposure.loadBalancer({ sourceRanges: ['::/0', '2001:db8::/32', '::ffff:192.0.2.0/120', '0.0.0.0/0'] }).sourceRanges).toHaveLength(4);
     });
-    test('sourceRanges: only with a load balancer', () => {
-      expect(() => synth({ serviceType: ServiceType.CLUSTER_IP, sourceRanges: ['10.0.0.0/8'] })).toThrow(/'sourceRanges' is \["10.0.0.0\/8"\]; only applies to ServiceType.LOAD_BALANCER, but serviceType is ClusterIP/);
+    test('sourceRanges: only with a load balancer, which alone can be given them', () => {
+      // @ts-expect-error a ClusterIP Service has no source ranges
+      expect(ServiceExposure.clusterIp({ sourceRanges: ['10.0.0.0/8'] }).sourceRanges).toBeUndefined();
+      expect(ServiceExposure.nodePort().sourceRanges).toBeUndefined();
+      // Untyped JavaScript: the 0.x props are refused.
+      expect(() => synth({ serviceType: 'ClusterIP', sourceRanges: ['10.0.0.0/8'] } as any)).toThrow(/'serviceType' is "ClusterIP"; is not a prop since 1.0; use exposure:/);
+      expect(() => synth({ serviceType: 'ClusterIP', sourceRanges: ['10.0.0.0/8'] } as any)).toThrow(/'sourceRanges' is \["10.0.0.0\/8"\]; is not a prop since 1.0; use exposure: ServiceExposure.loadBalancer\(\{ sourceRanges \}\)/);
+    });
+    test('a prop that does not exist is refused (a misspelt prop would otherwise be ignored)', () => {
+      expect(() => synth({ authorisedKeys: [KEY] } as any)).toThrow(/'authorisedKeys' is .*; is not a prop of GoRemoteEnvironment; expected one of authorizedKeys, name/);
     });
     test('env: variable names', () => {
       expect(() => synth({ env: { 'MY-VAR': 'x' } })).toThrow(/'env' is "MY-VAR"; expected an environment variable name/);

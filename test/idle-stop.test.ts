@@ -4,7 +4,10 @@ import * as net from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Duration } from 'cdk8s';
-import { NodeAccess, Platform } from '../src';
+import { ApiAccess, NodeAccess, Platform } from '../src';
+
+/** The props of an environment that stops itself after `d` without an SSH session. */
+const idle = (d: Duration) => ({ apiAccess: ApiAccess.serviceAccountToken({ idleStop: d }) });
 import { parseWithSupervisor } from './support/supervisord';
 import { configFile, devContainer, one, synth } from './util';
 
@@ -12,7 +15,7 @@ const SCRIPT = join(__dirname, '..', 'images', 'go-remote', 'go-remote-idle-stop
 
 describe('idle stop: the construct', () => {
   test('GIVEN idleStop THEN supervisord runs the image script as program idle-stop, not restarted after it succeeded', () => {
-    const { manifests } = synth({ idleStop: Duration.minutes(30) });
+    const { manifests } = synth(idle(Duration.minutes(30)));
     const program = parseWithSupervisor(configFile(manifests, 'supervisord.conf')).programs.find(p => p.name === 'idle-stop');
     expect(program).toMatchObject({
       command: '/usr/local/bin/go-remote-idle-stop',
@@ -24,7 +27,7 @@ describe('idle stop: the construct', () => {
   });
 
   test('GIVEN idleStop THEN the container gets the period in seconds, the 30 s interval and its own Deployment name', () => {
-    const { manifests, env } = synth({ idleStop: Duration.minutes(30) }, { id: 'alice' });
+    const { manifests, env } = synth(idle(Duration.minutes(30)), { id: 'alice' });
     const vars = devContainer(manifests).env.filter((e: any) => e.name.startsWith('GO_REMOTE_IDLE_STOP_'));
     expect(vars).toEqual([
       { name: 'GO_REMOTE_IDLE_STOP_SECONDS', value: '1800' },
@@ -35,7 +38,7 @@ describe('idle stop: the construct', () => {
   });
 
   test('GIVEN idleStop THEN the Role allows get and patch of its own Deployment\'s scale, and nothing else', () => {
-    const { manifests } = synth({ name: 'alice', idleStop: Duration.hours(2) });
+    const { manifests } = synth({ name: 'alice', ...idle(Duration.hours(2)) });
     expect(one(manifests, 'Role').rules).toEqual([
       { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['alice'], verbs: ['get', 'patch'] },
     ]);
@@ -52,28 +55,32 @@ describe('idle stop: the construct', () => {
   });
 
   test('GIVEN idleStop on OpenShift with node access THEN the SCC rule comes first, then idle stop', () => {
-    const { manifests } = synth({ name: 'alice', platform: Platform.OPENSHIFT, nodeAccess: NodeAccess.none().withHostPid(), idleStop: Duration.minutes(5) });
+    const { manifests } = synth({ name: 'alice', platform: Platform.OPENSHIFT, nodeAccess: NodeAccess.none().withHostPid(), ...idle(Duration.minutes(5)) });
     expect(one(manifests, 'Role').rules.map((r: any) => r.resources[0])).toEqual(['securitycontextconstraints', 'deployments/scale']);
   });
 
   describe('validation', () => {
     test('less than a minute is refused', () => {
-      expect(() => synth({ idleStop: Duration.seconds(59) })).toThrow(/'idleStop' is "59 seconds"; expected a Duration of whole seconds from 1 minute to 30 days/);
+      expect(() => synth(idle(Duration.seconds(59)))).toThrow(/'idleStop' is "59 seconds"; expected a Duration of whole seconds from 1 minute to 30 days/);
     });
     test('a fraction of a second is refused', () => {
-      expect(() => synth({ idleStop: Duration.millis(90500) })).toThrow(/'idleStop' is "90.5 seconds"/);
+      expect(() => synth(idle(Duration.millis(90500)))).toThrow(/'idleStop' is "90.5 seconds"/);
     });
     test('more than 30 days is refused', () => {
-      expect(() => synth({ idleStop: Duration.days(31) })).toThrow(/'idleStop' is "2678400 seconds"/);
+      expect(() => synth(idle(Duration.days(31)))).toThrow(/'idleStop' is "2678400 seconds"/);
     });
     test('not a Duration is refused', () => {
-      expect(() => synth({ idleStop: 30 as any })).toThrow(/'idleStop' is 30; expected a Duration/);
+      expect(() => synth(idle(30 as any))).toThrow(/'idleStop' is 30; expected a Duration/);
     });
-    test('serviceAccountToken: false is refused with idleStop', () => {
-      expect(() => synth({ idleStop: Duration.minutes(5), serviceAccountToken: false })).toThrow(/'serviceAccountToken' is false; but 'idleStop' scales the Deployment/);
+    test('idle stop without the ServiceAccount token cannot be written: idleStop is an option of that token only', () => {
+      // @ts-expect-error ApiAccess.none() takes no options
+      expect(ApiAccess.none({ idleStop: Duration.minutes(5) }).idleStop).toBeUndefined();
+      // Untyped JavaScript: the 0.x props are refused, naming what replaced them.
+      expect(() => synth({ idleStop: Duration.minutes(5), serviceAccountToken: false } as any))
+        .toThrow(/'serviceAccountToken' is false; is not a prop since 1.0; use apiAccess: ApiAccess.serviceAccountToken\(\)/);
     });
     test('a program named idle-stop is refused with idleStop', () => {
-      expect(() => synth({ idleStop: Duration.minutes(5), programs: [{ name: 'idle-stop', command: 'x' }] })).toThrow(/'programs\[0\].name' is "idle-stop"; is the program 'idleStop' adds/);
+      expect(() => synth({ ...idle(Duration.minutes(5)), programs: [{ name: 'idle-stop', command: 'x' }] })).toThrow(/'programs\[0\].name' is "idle-stop"; is the program 'idleStop' adds/);
     });
     test('a program named idle-stop is accepted without idleStop', () => {
       expect(() => synth({ programs: [{ name: 'idle-stop', command: 'x' }] })).not.toThrow();

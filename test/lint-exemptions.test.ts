@@ -1,6 +1,7 @@
-import { ApiResource, ContainerRuntime, HostPathType, ImagePullPolicy, LintExemptions, Linter, NodeAccess, Platform, ServiceType } from '../src';
+import { ApiResource, ImagePullPolicy } from 'cdk8s-plus-27';
+import { ApiAccess, ContainerRuntime, HostPathType, NodeAccess, Platform, ServiceExposure } from '../src';
 import { one, synth } from './util';
-import { KUBE_SCORE_IGNORE_ANNOTATION } from '../src/lint-exemptions';
+import { KUBE_SCORE_IGNORE_ANNOTATION, LintExemptions, Linter } from '../src/lint-exemptions';
 
 const DIGEST = 'registry.example.com/team/go-remote@sha256:' + 'a'.repeat(64);
 
@@ -128,22 +129,20 @@ describe('lint exemptions of other settings', () => {
       .toBe('CKV_K8S_15=imagePullPolicy Never, as declared: a node reuses the image it has');
   });
 
-  test('GIVEN serviceAccountToken true THEN CKV_K8S_38', () => {
-    expect(lintAnnotations(synth({ serviceAccountToken: true }).manifests)['checkov.io/skip38'])
+  test('GIVEN the ServiceAccount token THEN CKV_K8S_38', () => {
+    expect(lintAnnotations(synth({ apiAccess: ApiAccess.serviceAccountToken() }).manifests)['checkov.io/skip38'])
       .toBe('CKV_K8S_38=ServiceAccount token mounted: the environment uses the API as its ServiceAccount');
   });
 
-  test('GIVEN a grant made after construction THEN CKV_K8S_38 is exempted at synthesis, as the token is mounted', () => {
-    const { env, chart } = synth();
-    expect(lintAnnotations(chart.toJson())['checkov.io/skip38']).toBeUndefined();
-    env.grantRead(ApiResource.PODS);
-    const manifests = chart.toJson();
+  test('GIVEN a grant THEN CKV_K8S_38 is exempted, as the token is mounted', () => {
+    expect(lintAnnotations(synth().manifests)['checkov.io/skip38']).toBeUndefined();
+    const manifests = synth({ apiAccess: ApiAccess.serviceAccountToken().grantRead(ApiResource.PODS) }).manifests;
     expect(one(manifests, 'Deployment').spec.template.spec.automountServiceAccountToken).toBe(true);
     expect(lintAnnotations(manifests)['checkov.io/skip38']).toMatch(/^CKV_K8S_38=ServiceAccount token mounted/);
   });
 
   test('GIVEN a NodePort Service THEN kube-score\'s service-type is exempted on the Service', () => {
-    expect(lintAnnotations(synth({ serviceType: ServiceType.NODE_PORT }).manifests, 'Service')).toEqual({
+    expect(lintAnnotations(synth({ exposure: ServiceExposure.nodePort() }).manifests, 'Service')).toEqual({
       'kube-score.go-remote.cdk8s.io/service-type': 'serviceType NodePort, as declared',
       'kube-score/ignore': 'service-type',
     });

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import {
-  GoRemoteEnvironmentProps, GoRemoteFleet, NetworkPeer, NodeAccess, Platform, Program, ServiceType, WorkloadImpersonation,
+  ApiAccess, GoRemoteEnvironmentProps, GoRemoteFleet, NetworkPeer, NodeAccess, Platform, Program, ServiceExposure, WorkloadImpersonation,
 } from '../src';
 import { strictSchemas } from './support/schemas';
 import { KEY, all, one, podSpec, synth } from './util';
@@ -13,6 +13,7 @@ const PROGRAMS: Program[] = [
 const SELECTOR = { 'app.kubernetes.io/name': 'go-remote', 'app.kubernetes.io/instance': 'alice' };
 const LABELS = { ...SELECTOR, 'app.kubernetes.io/component': 'development-environment', 'app.kubernetes.io/managed-by': 'cdk8s-go-remote' };
 const ssh = (from?: any[]) => ({ from, ports: [{ protocol: 'TCP', port: 2222 }] });
+const sourceRanges = (...cidrs: string[]) => ServiceExposure.loadBalancer({ sourceRanges: cidrs });
 
 function withPolicy(props: Partial<GoRemoteEnvironmentProps> = {}) {
   return synth({ name: 'alice', programs: PROGRAMS, ...props });
@@ -26,14 +27,14 @@ function mainService(manifests: any[]) {
 
 describe('the environment\'s NetworkPolicy', () => {
   test('none by default, and the Service keeps its default externalTrafficPolicy', () => {
-    const { manifests, env } = withPolicy({ sourceRanges: ['203.0.113.0/24'] });
+    const { manifests, env } = withPolicy({ exposure: sourceRanges('203.0.113.0/24') });
     expect(all(manifests, 'NetworkPolicy')).toEqual([]);
     expect(mainService(manifests).spec.externalTrafficPolicy).toBeUndefined();
     expect(env.networkPolicy).toBeUndefined();
   });
 
   test('NetworkPolicy <name> selects the pod, admits SSH only from sourceRanges and no program port; the Service keeps client addresses', () => {
-    const { manifests, env } = withPolicy({ sourceRanges: ['203.0.113.0/24', '2001:db8::/32'], networkPolicy: {} });
+    const { manifests, env } = withPolicy({ exposure: sourceRanges('203.0.113.0/24', '2001:db8::/32'), networkPolicy: {} });
     expect(policy(manifests)).toEqual({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
@@ -49,19 +50,19 @@ describe('the environment\'s NetworkPolicy', () => {
   });
 
   test('sshFrom replaces sourceRanges in the policy (the load balancer keeps its own list)', () => {
-    const { manifests } = withPolicy({ sourceRanges: ['203.0.113.0/24'], networkPolicy: { sshFrom: ['198.51.100.7/32'] } });
+    const { manifests } = withPolicy({ exposure: sourceRanges('203.0.113.0/24'), networkPolicy: { sshFrom: ['198.51.100.7/32'] } });
     expect(policy(manifests).spec.ingress[0]).toEqual(ssh([{ ipBlock: { cidr: '198.51.100.7/32' } }]));
     expect(mainService(manifests).spec.loadBalancerSourceRanges).toEqual(['203.0.113.0/24']);
   });
 
   test('without any CIDR, SSH from anywhere (login still needs a key); a ClusterIP Service gets no externalTrafficPolicy', () => {
-    const { manifests } = withPolicy({ serviceType: ServiceType.CLUSTER_IP, networkPolicy: {} });
+    const { manifests } = withPolicy({ exposure: ServiceExposure.clusterIp(), networkPolicy: {} });
     expect(policy(manifests).spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 2222 }] }]);
     expect(mainService(manifests).spec.externalTrafficPolicy).toBeUndefined();
   });
 
   test('a NodePort Service gets externalTrafficPolicy Local too', () => {
-    expect(mainService(withPolicy({ serviceType: ServiceType.NODE_PORT, networkPolicy: {} }).manifests).spec.externalTrafficPolicy).toBe('Local');
+    expect(mainService(withPolicy({ exposure: ServiceExposure.nodePort(), networkPolicy: {} }).manifests).spec.externalTrafficPolicy).toBe('Local');
   });
 
   test('each program\'s port only from its peers, in the order of programs; a program with an empty list gets no rule', () => {
@@ -98,9 +99,10 @@ describe('the environment\'s NetworkPolicy', () => {
 
   test('every object validates against the Kubernetes 1.27 schema', () => {
     const { manifests } = withPolicy({
-      sourceRanges: ['203.0.113.0/24'],
+      exposure: sourceRanges('203.0.113.0/24'),
       networkPolicy: { programs: [{ program: 'api', from: [NetworkPeer.pods({ app: 'frontend' }), NetworkPeer.cidr('10.0.0.0/8', ['10.1.0.0/16'])] }] },
-      impersonation: { podLabels: { role: 'payments-client' }, workloadSelectors: [{ app: 'checkout' }], serviceAccountName: 'checkout' },
+      impersonation: { podLabels: { role: 'payments-client' }, workloadSelectors: [{ app: 'checkout' }] },
+      apiAccess: ApiAccess.impersonatedServiceAccount('checkout'),
     });
     expect(manifests.flatMap(m => strictSchemas().problems(m))).toEqual([]);
   });
@@ -158,8 +160,8 @@ describe('workload impersonation', () => {
     expect(podSpec(manifests).serviceAccountName).toBe('alice');
   });
 
-  test('serviceAccountName runs the pod as the workload\'s ServiceAccount; the environment\'s own still exists', () => {
-    const { manifests } = withPolicy({ impersonation: { ...IMPERSONATION, serviceAccountName: 'checkout' } });
+  test('ApiAccess.impersonatedServiceAccount runs the pod as the workload\'s ServiceAccount; the environment\'s own still exists', () => {
+    const { manifests } = withPolicy({ impersonation: IMPERSONATION, apiAccess: ApiAccess.impersonatedServiceAccount('checkout') });
     expect(podSpec(manifests).serviceAccountName).toBe('checkout');
     expect(one(manifests, 'ServiceAccount').metadata.name).toBe('alice');
   });
@@ -174,18 +176,25 @@ describe('workload impersonation', () => {
   test('the pod must match none of the workload\'s selectors', () => rejects({ podLabels: { app: 'checkout', role: 'x' }, workloadSelectors: [{ role: 'y' }, { app: 'checkout' }] },
     /'impersonation.workloadSelectors\[1\]' is \{"app":"checkout"\}; is matched by the copied podLabels: the workload's Service would send its traffic to the development pod/));
   test('a workload selector must not be empty', () => rejects({ podLabels: { role: 'x' }, workloadSelectors: [{}] }, /'impersonation.workloadSelectors\[0\]' is \{\}; expected at least one label/));
-  test('serviceAccountName is a DNS subdomain', () => rejects({ ...IMPERSONATION, serviceAccountName: 'Check Out' }, /'impersonation.serviceAccountName' is "Check Out"; expected a DNS-1123 subdomain/));
-  test('no workload ServiceAccount with an OpenShift node access SCC of the environment\'s own', () => rejects(
+  test('the workload\'s ServiceAccount name is a DNS subdomain', () => {
+    expect(() => ApiAccess.impersonatedServiceAccount('Check Out')).toThrow(/'serviceAccountName' is "Check Out"; expected a DNS-1123 subdomain/);
+  });
+  test('untyped JavaScript: impersonation.serviceAccountName (0.x) is refused, naming what replaced it', () => rejects(
     { ...IMPERSONATION, serviceAccountName: 'checkout' },
-    /'impersonation.serviceAccountName' is "checkout"; cannot be combined with node access on OpenShift/,
-    { platform: Platform.OPENSHIFT, nodeAccess: NodeAccess.privileged() },
+    /'impersonation.serviceAccountName' is "checkout"; is not a prop since 1.0; use apiAccess: ApiAccess.impersonatedServiceAccount\(serviceAccountName\)/,
+  ));
+  const WORKLOAD = ApiAccess.impersonatedServiceAccount('checkout');
+  test('no workload ServiceAccount with an OpenShift node access SCC of the environment\'s own', () => rejects(
+    IMPERSONATION,
+    /'apiAccess.serviceAccountName' is "checkout"; cannot be combined with node access on OpenShift/,
+    { platform: Platform.OPENSHIFT, nodeAccess: NodeAccess.privileged(), apiAccess: WORKLOAD },
   ));
   test('no workload ServiceAccount with a default SCC granted to the environment\'s ServiceAccount only (hostnetwork-v2)', () => rejects(
-    { ...IMPERSONATION, serviceAccountName: 'checkout' },
-    /'impersonation.serviceAccountName' is "checkout"; cannot be combined with node access on OpenShift that needs an SCC granted to the environment's ServiceAccount \(its own, or a default one such as hostnetwork-v2\)/,
-    { platform: Platform.OPENSHIFT, nodeAccess: NodeAccess.hostNetwork() },
+    IMPERSONATION,
+    /'apiAccess.serviceAccountName' is "checkout"; cannot be combined with node access on OpenShift that needs an SCC granted to the environment's ServiceAccount \(its own, or a default one such as hostnetwork-v2\)/,
+    { platform: Platform.OPENSHIFT, nodeAccess: NodeAccess.hostNetwork(), apiAccess: WORKLOAD },
   ));
   test('a workload ServiceAccount is accepted on OpenShift without node access (restricted-v2 is everyone\'s)', () => {
-    expect(() => synth({ platform: Platform.OPENSHIFT, impersonation: { ...IMPERSONATION, serviceAccountName: 'checkout' } })).not.toThrow();
+    expect(() => synth({ platform: Platform.OPENSHIFT, impersonation: IMPERSONATION, apiAccess: WORKLOAD })).not.toThrow();
   });
 });

@@ -1,7 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { EXAMPLES } from '../examples';
-import { ContainerRuntime, HostPathType, NodeAccess, Platform, PodSecurityLevel } from '../src';
-import { GoRemoteFleet, NamespaceMode } from '../src/fleet';
+import { ContainerRuntime, GoRemoteFleet, HostPathType, NamespaceMode, NodeAccess, Platform, PodSecurityLevel } from '../src';
 import { checkPodSecurity } from './support/pod-security-standards';
 import { admittingSccs, chosenScc, loadDefaultSccs } from './support/scc-admission';
 import { KEY, all, devContainer, one, podSpec, synth } from './util';

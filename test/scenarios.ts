@@ -1,9 +1,10 @@
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Size } from 'cdk8s';
+import { Cpu, ImagePullPolicy } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { EXAMPLES } from '../examples';
 import {
-  AdmissionOperation, AdmissionWebhookType, AutoRestart, GoRemoteEnvironment, GoRemoteEnvironmentProps, HostPathType, ImagePullPolicy,
-  NodeAccess, Platform, ServiceType, WebhookCertificate, WorkspaceAccessMode,
+  AdmissionOperation, AdmissionWebhookType, ApiAccess, AutoRestart, GoRemoteEnvironment, GoRemoteEnvironmentProps, HostPathType,
+  NodeAccess, Platform, ServiceExposure, WebhookCertificate, WorkspaceAccessMode,
 } from '../src';
 import { KEY } from './util';
 
@@ -25,10 +26,9 @@ export const ACCEPTED_INPUTS: { [name: string]: Partial<GoRemoteEnvironmentProps
       { name: 'api', command: 'go run ./cmd/api', port: 8080, directory: '/workspace/go/src/github.com/acme/widget', startSeconds: 3 },
       { name: 'pprof', command: 'sleep infinity', port: 6060, expose: false, autostart: false, autorestart: AutoRestart.NEVER },
     ],
-    resources: { cpuRequest: '250m', cpuLimit: '4', memoryRequest: '512Mi', memoryLimit: '8Gi' },
-    serviceType: ServiceType.LOAD_BALANCER,
-    sourceRanges: ['203.0.113.0/24', '2001:db8::/32'],
-    workspace: { size: '50Gi', storageClassName: 'fast-ssd', accessMode: WorkspaceAccessMode.READ_WRITE_ONCE_POD },
+    resources: { cpuRequest: Cpu.millis(250), cpuLimit: Cpu.units(4), memoryRequest: Size.mebibytes(512), memoryLimit: Size.gibibytes(8) },
+    exposure: ServiceExposure.loadBalancer({ sourceRanges: ['203.0.113.0/24', '2001:db8::/32'] }),
+    workspace: { size: Size.gibibytes(50), storageClassName: 'fast-ssd', accessMode: WorkspaceAccessMode.READ_WRITE_ONCE_POD },
     env: { GOFLAGS: '-mod=mod', GOPRIVATE: 'github.com/acme/*', MULTI_LINE: 'a\nb' },
     volumes: [
       { volume: { name: 'certs', secret: { secretName: 'webhook-certs', optional: true } }, mountPath: '/certs', readOnly: true },
@@ -38,10 +38,10 @@ export const ACCEPTED_INPUTS: { [name: string]: Partial<GoRemoteEnvironmentProps
     tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'dev', effect: 'NoSchedule' }],
     affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }] }] } } },
     hostKeysSecret: 'full-host-keys',
-    serviceAccountToken: true,
+    apiAccess: ApiAccess.serviceAccountToken(),
   },
-  'cluster-ip': { serviceType: ServiceType.CLUSTER_IP, programs: [{ name: 'web', command: 'x', port: 80 }] },
-  'node-port': { serviceType: ServiceType.NODE_PORT },
+  'cluster-ip': { exposure: ServiceExposure.clusterIp(), programs: [{ name: 'web', command: 'x', port: 80 }] },
+  'node-port': { exposure: ServiceExposure.nodePort() },
   'pinned-node': { nodeName: 'worker-1.example.com' },
   'openshift': { platform: Platform.OPENSHIFT, git: { url: 'https://github.com/acme/widget.git', ref: 'a'.repeat(40) } },
   'openshift-privileged': {

@@ -1,11 +1,12 @@
 import { App, Chart, Testing } from 'cdk8s';
 import {
   AdmissionOperation, AdmissionRuleScope, AdmissionWebhookOptions, AdmissionWebhookType, CertManagerIssuerKind, GoRemoteEnvironment,
-  GoRemoteEnvironmentProps, NetworkPeer, Platform, Program, WEBHOOK_CERT_DIR, WebhookCertificate, WebhookFailurePolicy,
+  GoRemoteEnvironmentProps, NetworkPeer, Platform, Program, WebhookCertificate, WebhookFailurePolicy,
 } from '../src';
 import { strictSchemas } from './support/schemas';
 import { KEY, all, devContainer, one, podSpec, synth } from './util';
 
+const WEBHOOK_CERT_DIR = GoRemoteEnvironment.WEBHOOK_CERT_DIR;
 const WEBHOOK_PROGRAM: Program = { name: 'webhook', command: 'sleep infinity', port: 9443, expose: false };
 const POD_RULE = { operations: [AdmissionOperation.CREATE], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] };
 const LABELS = {

@@ -1,3 +1,4 @@
+import { Size } from 'cdk8s';
 import { WorkspaceAccessMode } from '../src';
 import { one, podSpec, synth } from './util';
 
@@ -21,7 +22,7 @@ describe('workspace', () => {
   });
 
   test('GIVEN options THEN size, StorageClass and access mode are used', () => {
-    const pvc = one(synth({ workspace: { size: '50Gi', storageClassName: 'fast', accessMode: WorkspaceAccessMode.READ_WRITE_ONCE_POD } }).manifests, 'PersistentVolumeClaim');
+    const pvc = one(synth({ workspace: { size: Size.gibibytes(50), storageClassName: 'fast', accessMode: WorkspaceAccessMode.READ_WRITE_ONCE_POD } }).manifests, 'PersistentVolumeClaim');
     expect(pvc.spec).toEqual({ accessModes: ['ReadWriteOncePod'], storageClassName: 'fast', resources: { requests: { storage: '50Gi' } } });
   });
 
@@ -31,7 +32,7 @@ describe('workspace', () => {
   });
 
   test('rule: size is a quantity', () => {
-    expect(() => synth({ workspace: { size: 'ten gigs' } })).toThrow(/'workspace.size' is "ten gigs"; expected a non-negative Kubernetes quantity/);
+    expect(() => synth({ workspace: { size: 'ten gigs' as any } })).toThrow(/'workspace.size' is "ten gigs"; expected a non-negative Kubernetes quantity/);
   });
   test('rule: storageClassName is a DNS subdomain', () => {
     expect(() => synth({ workspace: { storageClassName: 'Fast SSD' } })).toThrow(/'workspace.storageClassName' is "Fast SSD"; expected a DNS-1123 subdomain/);

@@ -4,7 +4,8 @@
  * that must be answered as stated. Read by test/apiserver/scenarios.ts.
  */
 import { App, Chart, Duration } from 'cdk8s';
-import { ApiResource, ApiVerb, GoRemoteEnvironment, GrantScope } from '../../src';
+import { ApiResource } from 'cdk8s-plus-27';
+import { ApiAccess, ApiVerb, GoRemoteEnvironment, GrantScope } from '../../src';
 import { KEY } from '../util';
 
 /** One SubjectAccessReview and its expected answer (the shape of expectations.json). */
@@ -49,11 +50,12 @@ export function apiAccessCharts(app: App): { [name: string]: Chart } {
   const ns = 'scenario-api-access';
   const chart = new Chart(app, ns, { namespace: ns });
 
-  const dev = new GoRemoteEnvironment(chart, 'dev', { name: 'dev', authorizedKeys: [KEY], idleStop: Duration.minutes(30) });
-  dev.grantRead(ApiResource.SERVICES, ApiResource.POD_LOGS);
-  dev.grant({ resources: [ApiResource.CONFIG_MAPS], verbs: [ApiVerb.GET, ApiVerb.UPDATE], resourceNames: ['widget-config'] });
-  dev.grantClusterRead(ApiResource.NODES, ApiResource.custom('apiextensions.k8s.io', 'customresourcedefinitions'));
-  dev.grant({ resources: [ApiResource.LEASES], verbs: [ApiVerb.GET, ApiVerb.CREATE, ApiVerb.UPDATE], scope: GrantScope.CLUSTER });
+  const apiAccess = ApiAccess.serviceAccountToken({ idleStop: Duration.minutes(30) })
+    .grantRead(ApiResource.SERVICES, ApiResource.custom({ apiGroup: '', resourceType: 'pods/log' }))
+    .grant({ resources: [ApiResource.CONFIG_MAPS], verbs: [ApiVerb.GET, ApiVerb.UPDATE], resourceNames: ['widget-config'] })
+    .grantClusterRead(ApiResource.NODES, ApiResource.custom({ apiGroup: 'apiextensions.k8s.io', resourceType: 'customresourcedefinitions' }))
+    .grant({ resources: [ApiResource.LEASES], verbs: [ApiVerb.GET, ApiVerb.CREATE, ApiVerb.UPDATE], scope: GrantScope.CLUSTER });
+  const dev = new GoRemoteEnvironment(chart, 'dev', { name: 'dev', authorizedKeys: [KEY], apiAccess });
   const user = `system:serviceaccount:${ns}:dev`;
   grantedAccess.set(dev, [
     // Namespaced reads, in its namespace only, and no writes; pods/log is not pods (expectedAccess: get pods denied).
@@ -77,7 +79,7 @@ export function apiAccessCharts(app: App): { [name: string]: Chart } {
   ]);
 
   // The original tool's way: a kubeconfig Secret, no token, and the ServiceAccount may do nothing.
-  new GoRemoteEnvironment(chart, 'kubeconfig', { name: 'kubeconfig', authorizedKeys: [KEY], kubeconfig: { secretName: 'dev-kubeconfig' } });
+  new GoRemoteEnvironment(chart, 'kubeconfig', { name: 'kubeconfig', authorizedKeys: [KEY], apiAccess: ApiAccess.kubeconfig({ secretName: 'dev-kubeconfig' }) });
 
   return { [ns]: chart };
 }

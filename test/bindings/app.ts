@@ -6,10 +6,10 @@
 // Keep the three apps in step: same charts, same environments, same props in the same order. Map-typed props
 // (env) list their keys sorted: Go maps have no order and jsii passes them to JavaScript sorted by key.
 import * as fs from 'fs';
-import { App, Chart } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { App, Chart, Size } from 'cdk8s';
+import { ImagePullPolicy, k8s } from 'cdk8s-plus-27';
 import {
-  AutoRestart, GoRemoteEnvironment, HostPathType, ImagePullPolicy, NodeAccess, Platform, ServiceType, WorkspaceAccessMode,
+  AutoRestart, GoRemoteEnvironment, HostPathType, NodeAccess, Platform, ServiceExposure, WorkspaceAccessMode,
 } from '../../src';
 
 const ALICE = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICUbZ+ogzart4VhTD/Pt2WqN7wHdh983iNOTeOFH/NtA alice@laptop';
@@ -45,8 +45,8 @@ const op = new GoRemoteEnvironment(operator, 'op', {
     .withHostPid()
     .withCapabilities('SYS_PTRACE', 'NET_ADMIN')
     .withHostPath({ path: '/var/run/crio/crio.sock', mountPath: '/var/run/crio/crio.sock', type: HostPathType.SOCKET, readOnly: false }),
-  serviceType: ServiceType.NODE_PORT,
-  workspace: { size: '50Gi', storageClassName: 'fast', accessMode: WorkspaceAccessMode.READ_WRITE_ONCE_POD },
+  exposure: ServiceExposure.nodePort(),
+  workspace: { size: Size.gibibytes(50), storageClassName: 'fast', accessMode: WorkspaceAccessMode.READ_WRITE_ONCE_POD },
   env: { CGO_ENABLED: '0', GOFLAGS: '-mod=mod', GOPRIVATE: 'example.com/*' },
 });
 // Reading the construct back across the boundary: a ConfigMap (cdk8s-plus-27 L1) built from its properties.
@@ -68,8 +68,8 @@ new GoRemoteEnvironment(openshift, 'carol', {
   authorizedKeys: [BOB],
   platform: Platform.OPENSHIFT,
   nodeAccess: NodeAccess.none(),
-  serviceType: ServiceType.CLUSTER_IP,
-  workspace: { size: '20Gi' },
+  exposure: ServiceExposure.clusterIp(),
+  workspace: { size: Size.gibibytes(20) },
 });
 
 app.synth();

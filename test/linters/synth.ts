@@ -12,9 +12,10 @@
 import { mkdirSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { App, Chart, Testing } from 'cdk8s';
+import { ImagePullPolicy } from 'cdk8s-plus-27';
 import { stringify } from 'yaml';
 import * as lib from '../../src';
-import { GoRemoteEnvironment, GoRemoteEnvironmentProps, HostPathType, ImagePullPolicy, NodeAccess, Platform } from '../../src';
+import { ApiAccess, GoRemoteEnvironment, GoRemoteEnvironmentProps, HostPathType, NodeAccess, Platform } from '../../src';
 import { KUBE_SCORE_IGNORE_ANNOTATION, KUBE_SCORE_REASON_PREFIX } from '../../src/lint-exemptions';
 import { exampleCharts, scenarioCharts } from '../scenarios';
 import { KEY } from '../util';
@@ -59,7 +60,7 @@ const FEATURES: { [name: string]: Partial<GoRemoteEnvironmentProps> } = {
     nodeAccess: NodeAccess.privileged().withHostPath({ path: '/var/run/docker.sock', mountPath: '/var/run/docker.sock', type: HostPathType.SOCKET, readOnly: false }),
   },
   'sys-admin': { nodeAccess: NodeAccess.none().withCapabilities('SYS_ADMIN', 'NET_ADMIN') },
-  'token-mounted': { serviceAccountToken: true },
+  'token-mounted': { apiAccess: ApiAccess.serviceAccountToken() },
 };
 
 function write(dir: string, docs: any[]): void {
