@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# The GitOps pieces of the cluster tier, checked without a cluster (fast; useful in CI before the cluster tier):
+# in a network, mount and PID namespace of its own (only loopback; /etc/hosts there maps github.com to 127.0.0.1),
+# it starts etcd, kube-apiserver and kube-controller-manager's resource-quota controller (tools/k8s/build.sh),
+# tools/gitserver on 127.0.0.1:443 with a github.com certificate from a CA made for the run, and Flux's
+# source-controller and kustomize-controller (tools/flux/build.sh) as processes with their own ServiceAccount
+# kubeconfigs (test/cluster/flux/flux.sh), and shows:
+#   1. every repository of test/cluster/upstream clones from https://github.com/<org>/<repo>.git, and
+#      go build, go vet and go test pass in the clone;
+#   2. examples/fleet-flux.ts's own flux-system/ folder, applied as its header says, makes the GitRepository
+#      https://github.com/acme/dev-environments.git Ready and the team's Kustomization apply the synthesized
+#      YAML, unmodified (plus a Kustomization of examples/basic.ts's folder, which has no kustomization.yaml);
+#   3. a commit that removes an environment makes Flux prune its Deployment and Service while its workspace
+#      PVC and Namespace (kustomize.toolkit.fluxcd.io/prune: disabled) stay, the same objects (same UID);
+#   4. a commit that puts it back re-applies the Deployment and Service, and the PVC is still the same one.
+# Everything it starts is stopped by PID on exit; the PID namespace ends whatever is left. No traffic leaves the
+# namespace; nothing of the machine's own network, /etc or sysctls changes.
+#
+#   bash test/cluster/flux/verify.sh          # as root, from anywhere
+#
+# Environment: CI=true makes a missing prerequisite a failure (test/support/tier.sh). KEEP=1 keeps the run's
+# directory (.cache/flux-verify/run) for a look at the logs.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+here=$root/test/cluster/flux
+flux=$here/flux.sh
+cd "$root"
+# shellcheck disable=SC1091 # checked on its own
+. test/support/tier.sh
+tier_init "test/cluster/flux/verify.sh (Flux from Git, on loopback)"
+
+if [[ ${FLUX_VERIFY_INNER:-} != 1 ]]; then
+  # ------------------------------------------------------------------ outside: prerequisites, builds, synth
+  [[ $(id -u) == 0 ]] || tier_missing "needs root (network, mount and PID namespaces of its own)"
+  for tool in go git node openssl curl unshare ip flock sha256sum; do
+    tier_require "$tool" "test/cluster/flux/verify.sh"
+  done
+  unshare --net --mount --pid --fork --mount-proc true 2>/dev/null ||
+    tier_missing "cannot create network, mount and PID namespaces (unshare --net --mount --pid)"
+  # shellcheck disable=SC1091 # checked on its own
+  . tools/k8s/goenv.sh
+  started=$SECONDS
+  k8s=$(bash tools/k8s/build.sh | tail -n 1) || tier_fail "tools/k8s/build.sh failed"
+  fluxbin=$(bash tools/flux/build.sh | tail -n 1) || tier_fail "tools/flux/build.sh failed"
+  gitserver=$(bash tools/gitserver/build.sh | tail -n 1) || tier_fail "tools/gitserver/build.sh failed"
+  build_time=$((SECONDS - started))
+
+  run=$root/.cache/flux-verify/run
+  # A killed earlier run: its PID namespace died with its first process, and with it every process it started
+  # (unshare --kill-child); only the directory is left.
+  rm -rf "$run"
+  mkdir -p "$run"
+  started=$SECONDS
+  dist=$run/dist
+  CDK8S_OUTDIR=$dist/fleet-flux npx ts-node --project test/tsconfig.json examples/fleet-flux.ts ||
+    tier_fail "synthesizing examples/fleet-flux.ts failed"
+  CDK8S_OUTDIR=$dist/examples npx ts-node --project test/tsconfig.json examples/synth-all.ts ||
+    tier_fail "synthesizing the examples (examples/synth-all.ts) failed"
+  synth_time=$((SECONDS - started))
+  tier_say "built in ${build_time} s, synthesized in ${synth_time} s; entering a namespace of its own"
+  status=0
+  FLUX_VERIFY_INNER=1 FV_K8S_BIN=$k8s FLUX_BIN=$fluxbin FV_GITSERVER=$gitserver RUN=$run FV_DIST=$dist \
+    FV_BUILD_TIME=$build_time FV_SYNTH_TIME=$synth_time \
+    unshare --net --mount --pid --fork --mount-proc --kill-child=SIGTERM -- bash "${BASH_SOURCE[0]}" || status=$?
+  [[ ${KEEP:-} == 1 ]] || rm -rf "$run"
+  [[ $status == 0 ]] || tier_fail "see above"
+  exit 0
+fi
+
+# ------------------------------------------------------------------------- inside: PID 1 of a fresh namespace
+started=$SECONDS
+ip link set lo up
+printf '127.0.0.1 localhost github.com\n::1 localhost\n' >"$RUN/hosts"
+mount --bind "$RUN/hosts" /etc/hosts # this mount namespace only
+export KUBECTL=$FV_K8S_BIN/kubectl FLUX_BIN
+pids=()
+cleanup() {
+  local status=$? pid
+  trap - EXIT INT TERM
+  bash "$flux" stop --state "$RUN/flux" || true
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    pid=${pids[i]}
+    if kill "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || true; fi
+  done
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM INT
+fail() {
+  tier_say "FAILED: $*"
+  local log
+  for log in "$RUN"/*.log "$RUN"/flux/*.log; do
+    [[ -f $log ]] || continue
+    echo "--- last lines of $log ---" >&2
+    tail -n 15 "$log" >&2
+  done
+  exit 1
+}
+step() { tier_say "$(printf '[%3d s] ' $((SECONDS - started)))$*"; }
+
+# ---------------------------------------------------------------------------------------------- certificates
+pki=$RUN/pki
+mkdir -p "$pki"
+(
+  cd "$pki"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt -days 2 \
+    -subj /CN=flux-verify-ca -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign
+  sign() { # <name> <subjectAltName>
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" -out "$1.csr" -subj "/CN=$1"
+    printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' "$2" >"$1.ext"
+    openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile "$1.ext" -out "$1.crt"
+  }
+  sign github.com DNS:github.com
+  sign apiserver IP:127.0.0.1,DNS:localhost,IP:10.96.0.1,DNS:kubernetes.default.svc
+  openssl genrsa -out sa.key 2048
+) 2>"$RUN/openssl.log" || fail "openssl failed"
+token=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+echo "$token,admin,admin,system:masters" >"$pki/tokens.csv"
+kubeconfig=$RUN/admin.kubeconfig
+cat >"$kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters: [{name: verify, cluster: {server: "https://127.0.0.1:6443", certificate-authority: "$pki/ca.crt"}}]
+users: [{name: admin, user: {token: "$token"}}]
+contexts: [{name: admin, context: {cluster: verify, user: admin}}]
+current-context: admin
+EOF
+k() { "$KUBECTL" --kubeconfig "$kubeconfig" "$@"; }
+
+# ------------------------------------------------------------------------------- etcd, kube-apiserver, quota
+"$FV_K8S_BIN/etcd" --name=verify --data-dir="$RUN/etcd" --listen-client-urls=http://127.0.0.1:2379 \
+  --advertise-client-urls=http://127.0.0.1:2379 --listen-peer-urls=http://127.0.0.1:2380 \
+  --initial-advertise-peer-urls=http://127.0.0.1:2380 --initial-cluster=verify=http://127.0.0.1:2380 \
+  --unsafe-no-fsync --log-level=warn >"$RUN/etcd.log" 2>&1 &
+pids+=($!)
+"$FV_K8S_BIN/kube-apiserver" --etcd-servers=http://127.0.0.1:2379 --bind-address=127.0.0.1 \
+  --advertise-address=127.0.0.1 --secure-port=6443 --tls-cert-file="$pki/apiserver.crt" \
+  --tls-private-key-file="$pki/apiserver.key" --client-ca-file="$pki/ca.crt" --token-auth-file="$pki/tokens.csv" \
+  --authorization-mode=Node,RBAC --service-account-issuer=https://kubernetes.default.svc \
+  --service-account-key-file="$pki/sa.key" --service-account-signing-key-file="$pki/sa.key" \
+  --service-cluster-ip-range=10.96.0.0/16 --endpoint-reconciler-type=none --allow-privileged=true \
+  >"$RUN/kube-apiserver.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 120); do
+  curl -fsS --cacert "$pki/ca.crt" -H "Authorization: Bearer $token" https://127.0.0.1:6443/readyz >/dev/null 2>&1 && break
+  kill -0 "${pids[1]}" 2>/dev/null || fail "kube-apiserver exited"
+  sleep 0.5
+done
+k get --raw /readyz >/dev/null || fail "kube-apiserver is not ready after 60 s"
+# The fleet's ResourceQuotas need their status (without it the quota admission refuses the workspace claims).
+"$FV_K8S_BIN/kube-controller-manager" --kubeconfig="$kubeconfig" --controllers=resourcequota --leader-elect=false \
+  --secure-port=0 --resource-quota-sync-period=10s >"$RUN/kube-controller-manager.log" 2>&1 &
+pids+=($!)
+step "API server ready"
+
+# ------------------------------------------------------------------------- git server and the upstream repos
+repos=$RUN/repos
+mkdir -p "$repos"
+bash test/cluster/upstream/make-repos.sh "$repos" >"$RUN/upstream.txt" || fail "make-repos.sh failed"
+"$FV_GITSERVER" --root "$repos" --listen 127.0.0.1:443 --cert "$pki/github.com.crt" --key "$pki/github.com.key" \
+  --ready-file "$RUN/gitserver.ready" >"$RUN/gitserver.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do [[ -s $RUN/gitserver.ready ]] && break; sleep 0.1; done
+[[ -s $RUN/gitserver.ready ]] || fail "the git server did not start"
+step "git server on https://github.com:443 (127.0.0.1 in this namespace)"
+
+# 1. Every upstream repository clones by its github.com URL over verified TLS, and builds and tests.
+export GIT_SSL_CAINFO=$pki/ca.crt GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+# shellcheck disable=SC1091 # checked on its own
+. tools/k8s/goenv.sh
+export GOFLAGS="$GOFLAGS -mod=mod" GOPROXY=off CGO_ENABLED=0 # standard library only: nothing may be downloaded
+while read -r repo commit; do
+  dest=$RUN/clones/$repo
+  git clone -q --branch main "https://github.com/$repo.git" "$dest" || fail "git clone https://github.com/$repo.git failed"
+  [[ $(git -C "$dest" rev-parse HEAD) == "$commit" ]] || fail "$repo: cloned $(git -C "$dest" rev-parse HEAD), served $commit"
+  (cd "$dest" && go build ./... && go vet ./... && go test -count=1 ./... >"$RUN/go-test.log" 2>&1) ||
+    { cat "$RUN/go-test.log" >&2; fail "$repo: go build / vet / test failed in the clone"; }
+done <"$RUN/upstream.txt"
+step "$(wc -l <"$RUN/upstream.txt") upstream repositories cloned from https://github.com/ and tested"
+
+# ------------------------------------------------------------------------------------------------------ Flux
+bash "$flux" install --kubeconfig "$kubeconfig" || fail "flux.sh install failed"
+# The fleet-flux team is on OpenShift: its SecurityContextConstraints need the SCC CRD (vendored in schemas/).
+k apply --server-side -f schemas/openshift/securitycontextconstraints.crd.yaml >/dev/null
+k wait --for condition=Established --timeout=60s crd/securitycontextconstraints.security.openshift.io >/dev/null
+# examples/basic.ts's chart names namespace dev and does not create it: the cluster's administrator does.
+k create namespace dev >/dev/null
+bash "$flux" start --kubeconfig "$kubeconfig" --state "$RUN/flux" --ca "$pki/ca.crt" --hosts "$RUN/hosts" >/dev/null ||
+  fail "flux.sh start failed"
+step "Flux installed and its controllers ready"
+
+first=$(bash "$flux" repo-init --repos "$repos" --dist "$FV_DIST") || fail "flux.sh repo-init failed"
+wt=$repos/.work/dev-environments
+# 2. The example's own Flux objects, as its header says: kubectl apply -f dist/fleet-flux/flux-system/
+k apply -f "$wt/dist/fleet-flux/flux-system/" >&2
+bash "$flux" kustomization --name dev-basic --path ./dist/examples/basic | k apply -f - >&2
+apply_start=$SECONDS
+bash "$flux" wait-applied --kubeconfig "$kubeconfig" --kustomization dev-platform --commit "$first" >/dev/null ||
+  fail "the first commit was not applied"
+first_applied=$((SECONDS - apply_start))
+bash "$flux" wait-applied --kubeconfig "$kubeconfig" --kustomization dev-basic --commit "$first" >/dev/null ||
+  fail "examples/basic.ts's folder was not applied"
+[[ $(k -n flux-system get gitrepository dev-environments -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}') == True ]] ||
+  fail "GitRepository dev-environments is not Ready"
+[[ $(k -n flux-system get gitrepository dev-environments -o jsonpath='{.spec.url}') == https://github.com/acme/dev-environments.git ]] ||
+  fail "the GitRepository is not the example's"
+
+# Everything the repository holds is in the cluster as written (Flux adds only its own labels; the API server
+# its defaults and status).
+manifests=("$wt"/dist/fleet-flux/teams/platform/*.k8s.yaml "$wt"/dist/examples/basic/*.yaml)
+k get "${manifests[@]/#/--filename=}" -o json | node "$here/contains.js" "${manifests[@]}" >&2 ||
+  fail "an object in the cluster differs from its synthesized manifest"
+uid() { k -n "$1" get "$2" -o jsonpath='{.metadata.uid}'; }
+pvc_uid=$(uid platform-erin pvc/erin-workspace)
+ns_uid=$(k get namespace platform-erin -o jsonpath='{.metadata.uid}')
+[[ -n $pvc_uid && -n $(uid platform-erin deployment/erin) && -n $(uid platform-erin service/erin) ]] ||
+  fail "erin's Deployment, Service or workspace is missing"
+k -n flux-system get gitrepository,kustomization >&2
+step "commit ${first:0:12} applied by Flux (dev-platform in ${first_applied} s): every object equals its synthesized file"
+
+# 3. The environment removed from Git: Deployment and Service pruned, workspace and Namespace kept.
+second=$(bash "$flux" repo-remove-env --repos "$repos" --folder dist/fleet-flux/teams/platform --env erin) ||
+  fail "flux.sh repo-remove-env failed"
+t=$SECONDS
+bash "$flux" wait-applied --kubeconfig "$kubeconfig" --kustomization dev-platform --commit "$second" >/dev/null ||
+  fail "the removal was not applied"
+prune_time=$((SECONDS - t))
+for obj in deployment/erin service/erin serviceaccount/erin role/erin rolebinding/erin configmap/erin-config \
+  resourcequota/platform-erin-quota limitrange/platform-erin-limits networkpolicy/platform-erin-default-deny; do
+  if k -n platform-erin get "$obj" >/dev/null 2>&1; then fail "$obj was not pruned"; fi
+done
+[[ $(uid platform-erin pvc/erin-workspace) == "$pvc_uid" ]] || fail "the workspace PVC was deleted or replaced"
+[[ $(k get namespace platform-erin -o jsonpath='{.metadata.uid}') == "$ns_uid" ]] || fail "the Namespace was deleted or replaced"
+[[ -n $(uid platform-frank deployment/frank) ]] || fail "frank's Deployment went too"
+step "commit ${second:0:12} (erin removed) applied in ${prune_time} s: Deployment and Service pruned, workspace PVC and Namespace kept"
+
+# 4. Put back: re-applied, the same workspace.
+third=$(bash "$flux" repo-restore-env --repos "$repos" --folder dist/fleet-flux/teams/platform --env erin) ||
+  fail "flux.sh repo-restore-env failed"
+t=$SECONDS
+bash "$flux" wait-applied --kubeconfig "$kubeconfig" --kustomization dev-platform --commit "$third" >/dev/null ||
+  fail "the restore was not applied"
+restore_time=$((SECONDS - t))
+[[ -n $(uid platform-erin deployment/erin) && -n $(uid platform-erin service/erin) ]] || fail "erin's Deployment or Service is not back"
+[[ $(uid platform-erin pvc/erin-workspace) == "$pvc_uid" ]] || fail "the workspace PVC was replaced"
+[[ $(git -C "$wt" diff "$first" "$third" --stat | wc -l) == 0 ]] || fail "the restored tree differs from the first commit"
+step "commit ${third:0:12} (erin put back) applied in ${restore_time} s: Deployment and Service back, same workspace PVC"
+
+tier_say "PASSED: build ${FV_BUILD_TIME} s, synth ${FV_SYNTH_TIME} s, checks $((SECONDS - started)) s (first apply ${first_applied} s, prune ${prune_time} s, put back ${restore_time} s)"
