@@ -7,11 +7,19 @@
  * measurements), the wall time of building the app and rendering its YAML (`App.synthYaml()`):
  * - `construct`: N GoRemoteEnvironments in one Chart;
  * - `floor`: the very same objects, re-emitted as raw cdk8s ApiObjects in one Chart (the cdk8s floor);
- * and reports the ratio construct/floor and the peak RSS. The best of `--runs` runs is kept per figure.
+ * and reports the ratio construct/floor and the peak RSS. Each figure is the median of `--runs` runs, the
+ * construct's and the floor's runs interleaved, so that a change of the machine's load hits both alike.
  */
 import { execFileSync } from 'child_process';
 import { App, ApiObject, Chart } from 'cdk8s';
 import { GoRemoteEnvironment, GoRemoteEnvironmentProps } from '../src';
+
+type Figure = { ms: number; rssMiB: number; bytes: number };
+
+/** The run with the median time (of an odd number of runs; the upper middle one otherwise). */
+function median(figures: Figure[]): Figure {
+  return [...figures].sort((a, b) => a.ms - b.ms)[Math.floor(figures.length / 2)];
+}
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICUbZ+ogzart4VhTD/Pt2WqN7wHdh983iNOTeOFH/NtA alice@laptop';
 
@@ -67,21 +75,22 @@ if (process.argv.includes('--child')) {
 } else {
   const sizes = arg('sizes', '1,100,1000').split(',').map(Number);
   const runs = Number(arg('runs', '3'));
-  const child = (mode: string, n: number) => {
-    let best: { ms: number; rssMiB: number; bytes: number } | undefined;
-    for (let r = 0; r < runs; r++) {
-      const out = execFileSync(process.execPath, [...process.execArgv, __filename, '--child', '--mode', mode, '--n', String(n)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-      const m = JSON.parse(out);
-      if (!best || m.ms < best.ms) best = m;
-    }
-    return best!;
+  const child = (mode: string, n: number): Figure => {
+    const out = execFileSync(process.execPath, [...process.execArgv, __filename, '--child', '--mode', mode, '--n', String(n)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    return JSON.parse(out);
   };
-  console.log(`node ${process.version}, ${runs} run(s) per figure, best kept`);
+  console.log(`node ${process.version}, ${runs} run(s) per figure, median kept, construct and floor runs interleaved`);
   console.log('| environments | objects | construct ms | floor ms | ratio | construct peak RSS MiB | floor peak RSS MiB |');
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const n of sizes) {
-    const c = child('construct', n);
-    const f = child('floor', n);
+    const cs: Figure[] = [];
+    const fs: Figure[] = [];
+    for (let r = 0; r < runs; r++) {
+      cs.push(child('construct', n));
+      fs.push(child('floor', n));
+    }
+    const c = median(cs);
+    const f = median(fs);
     if (c.bytes !== f.bytes) throw new Error(`the floor did not emit the same YAML (${c.bytes} vs ${f.bytes} bytes)`);
     console.log(`| ${n} | ${n * 7} | ${c.ms.toFixed(0)} | ${f.ms.toFixed(0)} | ${(c.ms / f.ms).toFixed(2)}x | ${c.rssMiB.toFixed(0)} | ${f.rssMiB.toFixed(0)} |`);
   }

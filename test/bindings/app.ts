@@ -28,7 +28,7 @@ new GoRemoteEnvironment(basic, 'alice', {
 });
 
 // 2. Operator development: node access built by static factory and method calls, programs with enums and
-//    optional props, a map, the workspace, another Service type.
+//    optional props, a map, the workspace (a cdk8s Size), another exposure.
 const operator = new Chart(app, 'operator');
 const op = new GoRemoteEnvironment(operator, 'op', {
   authorizedKeys: [ALICE, BOB],

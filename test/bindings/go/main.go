@@ -11,6 +11,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdk8s-go-remote/cdk8s-go-remote-go/cdk8sgoremote"
 	"github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2"
+	"github.com/cdk8s-team/cdk8s-plus-go/cdk8splus27/v2"
 	"github.com/cdk8s-team/cdk8s-plus-go/cdk8splus27/v2/k8s"
 )
 
@@ -37,14 +38,14 @@ func main() {
 	})
 
 	// 2. Operator development: node access built by static factory and method calls, programs with enums
-	//    and optional props, a map, the workspace, another Service type.
+	//    and optional props, a map, the workspace (a cdk8s Size), another exposure.
 	operator := cdk8s.NewChart(app, jsii.String("operator"), nil)
 	op := cdk8sgoremote.NewGoRemoteEnvironment(operator, jsii.String("op"), &cdk8sgoremote.GoRemoteEnvironmentProps{
 		AuthorizedKeys:  jsii.Strings(alice, bob),
 		Name:            jsii.String("op-dev"),
 		Namespace:       jsii.String("operators"),
 		Image:           jsii.String("registry.example.com/team/go-remote:1.2.3"),
-		ImagePullPolicy: cdk8sgoremote.ImagePullPolicy_ALWAYS,
+		ImagePullPolicy: cdk8splus27.ImagePullPolicy_ALWAYS,
 		Git: &cdk8sgoremote.GitRepository{
 			Url:          jsii.String("https://github.com/acme/widget-operator.git"),
 			CheckoutPath: jsii.String("example.com/acme/operator"),
@@ -66,9 +67,9 @@ func main() {
 				Path: jsii.String("/var/run/crio/crio.sock"), MountPath: jsii.String("/var/run/crio/crio.sock"),
 				Type: cdk8sgoremote.HostPathType_SOCKET, ReadOnly: jsii.Bool(false),
 			}),
-		ServiceType: cdk8sgoremote.ServiceType_NODE_PORT,
+		Exposure: cdk8sgoremote.ServiceExposure_NodePort(),
 		Workspace: &cdk8sgoremote.WorkspaceOptions{
-			Size: jsii.String("50Gi"), StorageClassName: jsii.String("fast"), AccessMode: cdk8sgoremote.WorkspaceAccessMode_READ_WRITE_ONCE_POD,
+			Size: cdk8s.Size_Gibibytes(jsii.Number(50)), StorageClassName: jsii.String("fast"), AccessMode: cdk8sgoremote.WorkspaceAccessMode_READ_WRITE_ONCE_POD,
 		},
 		Env: &map[string]*string{
 			"CGO_ENABLED": jsii.String("0"),
@@ -99,8 +100,8 @@ func main() {
 		AuthorizedKeys: jsii.Strings(bob),
 		Platform:       cdk8sgoremote.Platform_OPENSHIFT,
 		NodeAccess:     cdk8sgoremote.NodeAccess_None(),
-		ServiceType:    cdk8sgoremote.ServiceType_CLUSTER_IP,
-		Workspace:      &cdk8sgoremote.WorkspaceOptions{Size: jsii.String("20Gi")},
+		Exposure:       cdk8sgoremote.ServiceExposure_ClusterIp(),
+		Workspace:      &cdk8sgoremote.WorkspaceOptions{Size: cdk8s.Size_Gibibytes(jsii.Number(20))},
 	})
 
 	app.Synth()

@@ -5,18 +5,17 @@ declared through the Python bindings, as a Python user of cdk8s writes them.
 """
 import sys
 
-from cdk8s import App, Chart
-from cdk8s_plus_27 import k8s
+from cdk8s import App, Chart, Size
+from cdk8s_plus_27 import ImagePullPolicy, k8s
 from cdk8s_go_remote import (
     AutoRestart,
     GitRepository,
     GoRemoteEnvironment,
     HostPathType,
-    ImagePullPolicy,
     NodeAccess,
     Platform,
     Program,
-    ServiceType,
+    ServiceExposure,
     WorkspaceAccessMode,
     WorkspaceOptions,
 )
@@ -39,7 +38,7 @@ GoRemoteEnvironment(
 )
 
 # 2. Operator development: node access built by static factory and method calls, programs with enums and
-#    optional props, a map, the workspace, another Service type.
+#    optional props, a map, the workspace (a cdk8s Size), another exposure.
 operator = Chart(app, "operator")
 op = GoRemoteEnvironment(
     operator, "op",
@@ -59,8 +58,8 @@ op = GoRemoteEnvironment(
     .with_capabilities("SYS_PTRACE", "NET_ADMIN")
     .with_host_path(path="/var/run/crio/crio.sock", mount_path="/var/run/crio/crio.sock",
                     type=HostPathType.SOCKET, read_only=False),
-    service_type=ServiceType.NODE_PORT,
-    workspace=WorkspaceOptions(size="50Gi", storage_class_name="fast",
+    exposure=ServiceExposure.node_port(),
+    workspace=WorkspaceOptions(size=Size.gibibytes(50), storage_class_name="fast",
                                access_mode=WorkspaceAccessMode.READ_WRITE_ONCE_POD),
     env={"CGO_ENABLED": "0", "GOFLAGS": "-mod=mod", "GOPRIVATE": "example.com/*"},
 )
@@ -85,8 +84,8 @@ GoRemoteEnvironment(
     authorized_keys=[BOB],
     platform=Platform.OPENSHIFT,
     node_access=NodeAccess.none(),
-    service_type=ServiceType.CLUSTER_IP,
-    workspace=WorkspaceOptions(size="20Gi"),
+    exposure=ServiceExposure.cluster_ip(),
+    workspace=WorkspaceOptions(size=Size.gibibytes(20)),
 )
 
 app.synth()
