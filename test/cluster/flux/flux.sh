@@ -5,6 +5,7 @@
 # has applied a commit. Every command prints its result (a directory, a commit) on stdout, progress on stderr.
 #
 #   flux.sh build                                       binaries' directory (CRDs in ../crds)
+#   flux.sh synth    --out D                            D/fleet-flux (examples/fleet-flux.ts) + D/examples (all)
 #   flux.sh install  --kubeconfig K                     CRDs (all kinds the controllers watch) + rbac.yaml
 #   flux.sh start    --kubeconfig K --state D --ca F [--hosts F] [--resolv-conf F] [--port-base N]
 #   flux.sh stop     --state D
@@ -50,14 +51,14 @@ kubectl_bin() {
 # Options: --<name> <value> into opt_<name> (dashes become underscores); the rest into args.
 opt_kubeconfig="" opt_state="" opt_ca="" opt_hosts="" opt_resolv_conf="" opt_port_base="" opt_repos="" opt_dist=""
 opt_folder="" opt_env="" opt_namespace="" opt_kustomization="" opt_commit="" opt_timeout="" opt_name="" opt_path=""
-opt_source="" opt_prune=""
+opt_source="" opt_prune="" opt_out=""
 args=()
 parse() {
   while [[ $# -gt 0 ]]; do
     case $1 in
       --prune) opt_prune=true; shift ;;
       --kubeconfig | --state | --ca | --hosts | --resolv-conf | --port-base | --repos | --dist | --folder | --env | \
-        --namespace | --kustomization | --commit | --timeout | --name | --path | --source)
+        --namespace | --kustomization | --commit | --timeout | --name | --path | --source | --out)
         [[ $# -ge 2 ]] || die "$1 needs a value"
         local name=${1#--}
         printf -v "opt_${name//-/_}" '%s' "$2"
@@ -218,6 +219,21 @@ cmd_start() {
   echo "$state"
 }
 
+# ------------------------------------------------------------------------------------------------ synth
+# What the GitOps repository holds under dist/: examples/fleet-flux.ts's layout (teams/<team>/ with its
+# kustomization.yaml, flux-system/) in fleet-flux/, and every example's chart (examples/synth-all.ts) in
+# examples/<name>/, each exactly as the example writes it.
+cmd_synth() {
+  need out
+  rm -rf "$opt_out"
+  mkdir -p "$opt_out"
+  (cd "$root" && CDK8S_OUTDIR=$opt_out/fleet-flux npx ts-node --project test/tsconfig.json examples/fleet-flux.ts) >&2 ||
+    die "synthesizing examples/fleet-flux.ts failed"
+  (cd "$root" && CDK8S_OUTDIR=$opt_out/examples npx ts-node --project test/tsconfig.json examples/synth-all.ts) >&2 ||
+    die "synthesizing the examples (examples/synth-all.ts) failed"
+  echo "$opt_out"
+}
+
 # ------------------------------------------------------------------------------------------------ repository
 # Commits made with a fixed identity and dates (2025-01-02 plus a minute per commit): the same history gives the
 # same hashes on every run.
@@ -361,6 +377,7 @@ cmd=${1:-}
 parse "$@"
 case $cmd in
   build) flux_bin ;;
+  synth) cmd_synth ;;
   install) cmd_install ;;
   start) cmd_start ;;
   stop) cmd_stop ;;

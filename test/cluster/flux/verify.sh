@@ -9,7 +9,7 @@
 #      go build, go vet and go test pass in the clone;
 #   2. examples/fleet-flux.ts's own flux-system/ folder, applied as its header says, makes the GitRepository
 #      https://github.com/acme/dev-environments.git Ready and the team's Kustomization apply the synthesized
-#      YAML, unmodified (plus a Kustomization of examples/basic.ts's folder, which has no kustomization.yaml);
+#      YAML, unmodified, and a Kustomization per other example's folder (no kustomization.yaml) applies it;
 #   3. a commit that removes an environment makes Flux prune its Deployment and Service while its workspace
 #      PVC and Namespace (kustomize.toolkit.fluxcd.io/prune: disabled) stay, the same objects (same UID);
 #   4. a commit that puts it back re-applies the Deployment and Service, and the PVC is still the same one.
@@ -45,6 +45,13 @@ if [[ ${FLUX_VERIFY_INNER:-} != 1 ]]; then
   fluxbin=$(bash tools/flux/build.sh | tail -n 1) || tier_fail "tools/flux/build.sh failed"
   gitserver=$(bash tools/gitserver/build.sh | tail -n 1) || tier_fail "tools/gitserver/build.sh failed"
   build_time=$((SECONDS - started))
+  started=$SECONDS
+  (cd tools/gitserver && go vet ./... && go test -count=1 ./...) >&2 || tier_fail "tools/gitserver's tests failed"
+  tier_say "tools/gitserver's tests passed in $((SECONDS - started)) s"
+  # cert-manager's Certificate CRD for examples/delve-webhook.ts, as the API-server tier pins it.
+  crds=$(bash test/apiserver/crds.sh) || tier_fail "test/apiserver/crds.sh could not get the CRDs"
+  certificate_crd=$(tr ':' '\n' <<<"$crds" | grep '/cert-manager.io_certificates.yaml$') ||
+    tier_fail "test/apiserver/crds.sh names no cert-manager Certificate CRD"
 
   run=$root/.cache/flux-verify/run
   # A killed earlier run: its PID namespace died with its first process, and with it every process it started
@@ -52,16 +59,12 @@ if [[ ${FLUX_VERIFY_INNER:-} != 1 ]]; then
   rm -rf "$run"
   mkdir -p "$run"
   started=$SECONDS
-  dist=$run/dist
-  CDK8S_OUTDIR=$dist/fleet-flux npx ts-node --project test/tsconfig.json examples/fleet-flux.ts ||
-    tier_fail "synthesizing examples/fleet-flux.ts failed"
-  CDK8S_OUTDIR=$dist/examples npx ts-node --project test/tsconfig.json examples/synth-all.ts ||
-    tier_fail "synthesizing the examples (examples/synth-all.ts) failed"
+  dist=$(bash "$flux" synth --out "$run/dist") || tier_fail "synthesizing the examples failed"
   synth_time=$((SECONDS - started))
   tier_say "built in ${build_time} s, synthesized in ${synth_time} s; entering a namespace of its own"
   status=0
   FLUX_VERIFY_INNER=1 FV_K8S_BIN=$k8s FLUX_BIN=$fluxbin FV_GITSERVER=$gitserver RUN=$run FV_DIST=$dist \
-    FV_BUILD_TIME=$build_time FV_SYNTH_TIME=$synth_time \
+    FV_BUILD_TIME=$build_time FV_SYNTH_TIME=$synth_time FV_CERTIFICATE_CRD=$certificate_crd \
     unshare --net --mount --pid --fork --mount-proc --kill-child=SIGTERM -- bash "${BASH_SOURCE[0]}" || status=$?
   [[ ${KEEP:-} == 1 ]] || rm -rf "$run"
   [[ $status == 0 ]] || tier_fail "see above"
@@ -181,11 +184,13 @@ step "$(wc -l <"$RUN/upstream.txt") upstream repositories cloned from https://gi
 
 # ------------------------------------------------------------------------------------------------------ Flux
 bash "$flux" install --kubeconfig "$kubeconfig" || fail "flux.sh install failed"
-# The fleet-flux team is on OpenShift: its SecurityContextConstraints need the SCC CRD (vendored in schemas/).
-k apply --server-side -f schemas/openshift/securitycontextconstraints.crd.yaml >/dev/null
-k wait --for condition=Established --timeout=60s crd/securitycontextconstraints.security.openshift.io >/dev/null
-# examples/basic.ts's chart names namespace dev and does not create it: the cluster's administrator does.
-k create namespace dev >/dev/null
+# Tier infrastructure the examples expect (README: "What the cluster must have"): the SCC CRD (fleet-flux's team
+# and pod-network-operator are on OpenShift), cert-manager's Certificate CRD (delve-webhook), and the namespaces
+# the single-environment examples name without creating them.
+k apply --server-side -f schemas/openshift/securitycontextconstraints.crd.yaml -f "$FV_CERTIFICATE_CRD" >/dev/null
+k wait --for condition=Established --timeout=60s crd/securitycontextconstraints.security.openshift.io \
+  crd/certificates.cert-manager.io >/dev/null
+for ns in dev webhooks pod-network-operator shop; do k create namespace "$ns" >/dev/null; done
 bash "$flux" start --kubeconfig "$kubeconfig" --state "$RUN/flux" --ca "$pki/ca.crt" --hosts "$RUN/hosts" >/dev/null ||
   fail "flux.sh start failed"
 step "Flux installed and its controllers ready"
@@ -194,13 +199,23 @@ first=$(bash "$flux" repo-init --repos "$repos" --dist "$FV_DIST") || fail "flux
 wt=$repos/.work/dev-environments
 # 2. The example's own Flux objects, as its header says: kubectl apply -f dist/fleet-flux/flux-system/
 k apply -f "$wt/dist/fleet-flux/flux-system/" >&2
-bash "$flux" kustomization --name dev-basic --path ./dist/examples/basic | k apply -f - >&2
+# Every other example's folder (no kustomization.yaml: Flux generates one) by a Kustomization of the tier's;
+# fleet-flux-platform is the chart of dist/fleet-flux/teams/platform, applied above.
+examples=()
+for dir in "$wt"/dist/examples/*/; do
+  name=$(basename "$dir")
+  [[ $name == fleet-flux-platform ]] && continue
+  examples+=("$name")
+  bash "$flux" kustomization --name "example-$name" --path "./dist/examples/$name" | k apply -f - >&2
+done
 apply_start=$SECONDS
 bash "$flux" wait-applied --kubeconfig "$kubeconfig" --kustomization dev-platform --commit "$first" >/dev/null ||
   fail "the first commit was not applied"
 first_applied=$((SECONDS - apply_start))
-bash "$flux" wait-applied --kubeconfig "$kubeconfig" --kustomization dev-basic --commit "$first" >/dev/null ||
-  fail "examples/basic.ts's folder was not applied"
+for name in "${examples[@]}"; do
+  bash "$flux" wait-applied --kubeconfig "$kubeconfig" --kustomization "example-$name" --commit "$first" >/dev/null ||
+    fail "examples/$name's folder was not applied"
+done
 [[ $(k -n flux-system get gitrepository dev-environments -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}') == True ]] ||
   fail "GitRepository dev-environments is not Ready"
 [[ $(k -n flux-system get gitrepository dev-environments -o jsonpath='{.spec.url}') == https://github.com/acme/dev-environments.git ]] ||
@@ -208,7 +223,8 @@ bash "$flux" wait-applied --kubeconfig "$kubeconfig" --kustomization dev-basic -
 
 # Everything the repository holds is in the cluster as written (Flux adds only its own labels; the API server
 # its defaults and status).
-manifests=("$wt"/dist/fleet-flux/teams/platform/*.k8s.yaml "$wt"/dist/examples/basic/*.yaml)
+manifests=("$wt"/dist/fleet-flux/teams/platform/*.k8s.yaml)
+for name in "${examples[@]}"; do manifests+=("$wt/dist/examples/$name"/*.yaml); done
 k get "${manifests[@]/#/--filename=}" -o json | node "$here/contains.js" "${manifests[@]}" >&2 ||
   fail "an object in the cluster differs from its synthesized manifest"
 uid() { k -n "$1" get "$2" -o jsonpath='{.metadata.uid}'; }
@@ -217,7 +233,7 @@ ns_uid=$(k get namespace platform-erin -o jsonpath='{.metadata.uid}')
 [[ -n $pvc_uid && -n $(uid platform-erin deployment/erin) && -n $(uid platform-erin service/erin) ]] ||
   fail "erin's Deployment, Service or workspace is missing"
 k -n flux-system get gitrepository,kustomization >&2
-step "commit ${first:0:12} applied by Flux (dev-platform in ${first_applied} s): every object equals its synthesized file"
+step "commit ${first:0:12} applied by Flux (dev-platform in ${first_applied} s): every object holds its synthesized manifest"
 
 # 3. The environment removed from Git: Deployment and Service pruned, workspace and Namespace kept.
 second=$(bash "$flux" repo-remove-env --repos "$repos" --folder dist/fleet-flux/teams/platform --env erin) ||
