@@ -1,0 +1,3 @@
+module cdk8s-go-remote/tools/cluster/pause
+
+go 1.22
