@@ -191,9 +191,19 @@ k apply --server-side -f schemas/openshift/securitycontextconstraints.crd.yaml -
 k wait --for condition=Established --timeout=60s crd/securitycontextconstraints.security.openshift.io \
   crd/certificates.cert-manager.io >/dev/null
 for ns in dev webhooks pod-network-operator shop; do k create namespace "$ns" >/dev/null; done
-bash "$flux" start --kubeconfig "$kubeconfig" --state "$RUN/flux" --ca "$pki/ca.crt" --hosts "$RUN/hosts" >/dev/null ||
+# --hosts and --resolv-conf as the cluster tier passes them (github.com comes from the hosts file here; no DNS
+# server runs in this namespace).
+printf 'nameserver 127.0.0.1\noptions ndots:1 timeout:1\n' >"$RUN/resolv.conf"
+bash "$flux" start --kubeconfig "$kubeconfig" --state "$RUN/flux" --ca "$pki/ca.crt" --hosts "$RUN/hosts" \
+  --resolv-conf "$RUN/resolv.conf" >/dev/null ||
   fail "flux.sh start failed"
-step "Flux installed and its controllers ready"
+# Each controller acts as its own ServiceAccount: source-controller may not create Deployments, kustomize-controller
+# (cluster-admin, as Flux installs it) may.
+can() { KUBECONFIG=$RUN/flux/$1/kubeconfig "$KUBECTL" auth can-i "${@:2}" 2>/dev/null || true; }
+[[ $(can source-controller create deployments -n dev) == no && $(can source-controller list gitrepositories -A) == yes &&
+  $(can kustomize-controller create deployments -n dev) == yes ]] ||
+  fail "the controllers' kubeconfigs do not carry their ServiceAccounts' permissions"
+step "Flux installed and its controllers ready, each as its ServiceAccount"
 
 first=$(bash "$flux" repo-init --repos "$repos" --dist "$FV_DIST") || fail "flux.sh repo-init failed"
 wt=$repos/.work/dev-environments
@@ -220,6 +230,23 @@ done
   fail "GitRepository dev-environments is not Ready"
 [[ $(k -n flux-system get gitrepository dev-environments -o jsonpath='{.spec.url}') == https://github.com/acme/dev-environments.git ]] ||
   fail "the GitRepository is not the example's"
+
+# TLS is verified: the same server by an address its certificate does not name is refused.
+k apply -f - >&2 <<'EOF'
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: by-address, namespace: flux-system}
+spec: {url: "https://127.0.0.1/acme/dev-environments.git", ref: {branch: main}, interval: 1m}
+EOF
+msg=""
+for _ in $(seq 60); do
+  msg=$(k -n flux-system get gitrepository by-address -o jsonpath='{.status.conditions[?(@.type=="Ready")].message}')
+  [[ $msg == *certificate* ]] && break
+  sleep 1
+done
+[[ $msg == *"tls: failed to verify certificate: x509: cannot validate certificate for 127.0.0.1"* ]] ||
+  fail "a GitRepository by 127.0.0.1 was not refused for its certificate: ${msg:-no message}"
+k -n flux-system delete gitrepository by-address >/dev/null
 
 # Everything the repository holds is in the cluster as written (Flux adds only its own labels; the API server
 # its defaults and status).
