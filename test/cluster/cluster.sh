@@ -75,11 +75,11 @@ procs_in_cgroups() {
   { find "${roots[@]}" -name cgroup.procs -exec cat {} + 2>/dev/null || true; } | sort -un
 }
 
-# stop_recorded <meta dir> <name...>: SIGTERM the recorded daemons by name (all when none is named), then
-# SIGKILL those still there after 15 s.
+# stop_recorded <meta dir> <grace seconds> <name...>: SIGTERM the recorded daemons by name (all when none is
+# named), then SIGKILL those still there after the grace period.
 stop_recorded() {
-  local meta=$1 name pid start rest
-  shift
+  local meta=$1 grace=$2 name pid start rest
+  shift 2
   [[ -f $meta/pids ]] || return 0
   local pids=()
   while read -r name pid start rest; do
@@ -91,7 +91,7 @@ stop_recorded() {
       pids+=("$pid:$start")
     fi
   done <"$meta/pids"
-  local deadline=$((SECONDS + 15)) left p
+  local deadline=$((SECONDS + grace)) left p
   while :; do
     left=()
     for p in "${pids[@]}"; do alive "${p%%:*}" "${p#*:}" && left+=("$p"); done
@@ -125,19 +125,18 @@ kill_all() {
 teardown() {
   local id=$1 meta=$runs_host/$1/meta netns=$prefix-$1 state=$runs_state/$1
   [[ -f $meta/state ]] && state=$(cat "$meta/state")
-  # control plane and node agents first, so that nothing restarts the pods killed next
-  stop_recorded "$meta" kube-proxy kubelet
-  stop_recorded "$meta" kube-scheduler kube-controller-manager
-  stop_recorded "$meta" kube-apiserver etcd
+  # node agents and control plane first, so that nothing restarts the pods killed next; the run's state is
+  # deleted after, so a short grace period is enough (kube-apiserver can take a minute to drain its watches)
+  stop_recorded "$meta" 3 kube-proxy kubelet kube-scheduler kube-controller-manager kube-apiserver
   kill_all "the cgroups of $id" procs_in_cgroups "$id"
-  stop_recorded "$meta" containerd
+  stop_recorded "$meta" 5 etcd containerd
   if [[ -e /run/netns/$netns ]]; then
     local ino
     ino=$(stat -L -c %i "/run/netns/$netns")
     # containerd's shims, the node holder, any command run with `exec`
     kill_all "network namespace $netns" procs_in_netns "$ino"
   fi
-  stop_recorded "$meta" # whatever else was recorded (the holder)
+  stop_recorded "$meta" 5 # whatever else was recorded (the holder)
   [[ -e /run/netns/$netns ]] && { ip netns delete "$netns" || say "warning: could not delete network namespace $netns"; }
   local cg
   for cg in /sys/fs/cgroup/*/"$prefix-$id"; do
@@ -232,6 +231,29 @@ import_tars() {
       die "ctr images import $tar failed"
     say "imported $(basename "$tar") in $(since "$started") s"
   done
+}
+
+# import_podman <podman image> [<reference>...]: the image, under each reference (default: its own name),
+# streamed from `podman save` into containerd's k8s.io namespace, where kubelet finds it
+import_podman() {
+  local image=${1:?usage: cluster.sh import-podman <env file> <podman image> [<reference>...]} ref started
+  shift
+  local refs=("$@") tagged=()
+  [[ ${#refs[@]} -gt 0 ]] || refs=("$image")
+  for ref in "${refs[@]}"; do
+    if [[ $ref != "$image" ]]; then
+      podman tag "$image" "$ref" || die "podman tag $image $ref failed"
+      tagged+=("$ref")
+    fi
+  done
+  started=$(now)
+  local status=0
+  podman save --quiet --format docker-archive --multi-image-archive "${refs[@]}" |
+    ctr --address "$CLUSTER_CONTAINERD_SOCKET" --namespace k8s.io images import - >/dev/null || status=$?
+  # the extra names were only for the archive: leave podman's images as they were
+  for ref in "${tagged[@]}"; do podman untag "$image" "$ref" >/dev/null 2>&1 || true; done
+  [[ $status -eq 0 ]] || die "podman save ${refs[*]} | ctr images import failed"
+  say "imported $image as ${refs[*]} in $(since "$started") s"
 }
 
 # --- up ----------------------------------------------------------------------------------------------------
@@ -440,6 +462,13 @@ up() {
   printf '1\n' >"$state/sysctl/kernel.panic_on_oops"
   printf '1000000\n' >"$state/sysctl/kernel.keys.root_maxkeys"
   printf '25000000\n' >"$state/sysctl/kernel.keys.root_maxbytes"
+  # containerd's images and containers in memory, when there is plenty (the dev image takes about 1.7 GB
+  # unpacked and as content): importing is faster, and the run's end frees it with the mount namespace.
+  local containerd_tmpfs=${CLUSTER_CONTAINERD_TMPFS:-}
+  if [[ -z $containerd_tmpfs ]]; then
+    containerd_tmpfs=0
+    (($(awk '$1 == "MemAvailable:" { print int($2 / 1048576) }' /proc/meminfo) >= 8)) && containerd_tmpfs=1
+  fi
   printf 'nameserver %s\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n' "$dns_ip" >"$state/resolv.conf"
   # shellcheck disable=SC2016 # expanded by the inner bash
   nsenter --target "$holder" --mount -- bash -euc '
@@ -452,7 +481,10 @@ up() {
       mount --bind "$f" "/proc/sys/${n//.//}"
     done
     mkdir -p /run/containerd /run/crio /run/netns /run/lock
-  ' _ "$state" "$node_run" || die "could not set up the node's mounts"
+    if [[ $3 == 1 ]]; then
+      mount -t tmpfs -o mode=0700 "cdk8s-cluster-containerd" "$state/containerd/root"
+    fi
+  ' _ "$state" "$node_run" "$containerd_tmpfs" || die "could not set up the node's mounts"
 
   # --- containerd
   cat >"$state/containerd/config.toml" <<EOF
@@ -620,6 +652,8 @@ EOF
       CLUSTER_NODE_RUN "$node_run" \
       CLUSTER_CONTAINERD_SOCKET "$CLUSTER_CONTAINERD_SOCKET" \
       CLUSTER_STORAGE "$state/local-path" \
+      CLUSTER_RESOLV_CONF "$state/resolv.conf" \
+      CLUSTER_CONTAINERD_TMPFS "$containerd_tmpfs" \
       CLUSTER_K8S_BIN "$k8s_bin" \
       CLUSTER_BIN "$cluster_bin" \
       CLUSTER_PAUSE_IMAGE "$PAUSE_IMAGE" \
@@ -667,26 +701,7 @@ case $cmd in
     ;;
   import-podman)
     load_env "${1:?usage: cluster.sh import-podman <env file> <podman image> [<reference>...]}"
-    image=${2:?usage: cluster.sh import-podman <env file> <podman image> [<reference>...]}
-    shift 2
-    refs=("$@")
-    [[ ${#refs[@]} -gt 0 ]] || refs=("$image")
-    tmp=$(mktemp -d "$CLUSTER_STATE/.import.XXXXXX")
-    trap 'rm -rf "$tmp"' EXIT
-    tagged=()
-    for ref in "${refs[@]}"; do
-      if [[ $ref != "$image" ]]; then
-        podman tag "$image" "$ref" || die "podman tag $image $ref failed"
-        tagged+=("$ref")
-      fi
-    done
-    started=$(now)
-    podman save --quiet --format docker-archive --multi-image-archive -o "$tmp/images.tar" "${refs[@]}" ||
-      die "podman save ${refs[*]} failed"
-    say "saved ${refs[*]} in $(since "$started") s"
-    # the extra names were only for the archive: leave podman's images as they were
-    for ref in "${tagged[@]}"; do podman untag "$image" "$ref" >/dev/null 2>&1 || true; done
-    import_tars "$tmp/images.tar"
+    import_podman "${@:2}"
     ;;
   *)
     sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
