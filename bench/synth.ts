@@ -6,11 +6,15 @@
  * For each size N it measures, each in a fresh Node process (so memory and JIT state do not leak between
  * measurements), the wall time of building the app and rendering its YAML (`App.synthYaml()`):
  * - `construct`: N GoRemoteEnvironments in one Chart;
- * - `floor`: the very same objects, re-emitted as raw cdk8s ApiObjects in one Chart (the cdk8s floor);
+ * - `floor`: the very same objects, re-emitted as raw cdk8s ApiObjects in one Chart (the cdk8s floor), read from
+ *   a file another process wrote before the clock starts;
  * and reports the ratio construct/floor and the peak RSS. Each figure is the median of `--runs` runs, the
  * construct's and the floor's runs interleaved, so that a change of the machine's load hits both alike.
  */
 import { execFileSync } from 'child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { App, ApiObject, Chart } from 'cdk8s';
 import { GoRemoteEnvironment, GoRemoteEnvironmentProps } from '../src';
 
@@ -42,11 +46,6 @@ function buildConstruct(n: number): App {
   return app;
 }
 
-/** The objects of `buildConstruct(n)`, as plain JSON, computed before the floor's clock starts. */
-function plainObjects(n: number): any[] {
-  const app = buildConstruct(n);
-  return app.charts[0].toJson();
-}
 
 function buildFloor(objects: any[]): App {
   const app = new App({ outdir: '/nonexistent' });
@@ -55,8 +54,9 @@ function buildFloor(objects: any[]): App {
   return app;
 }
 
-function measure(mode: string, n: number): { ms: number; rssMiB: number; bytes: number } {
-  const objects = mode === 'floor' ? plainObjects(n) : undefined;
+function measure(mode: string, n: number, file: string): Figure {
+  // The floor's objects were computed by another process (the construct's own output): read before the clock.
+  const objects = mode === 'floor' ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
   if (global.gc) global.gc();
   const start = process.hrtime.bigint();
   const app = mode === 'floor' ? buildFloor(objects!) : buildConstruct(n);
@@ -71,27 +71,41 @@ function arg(name: string, fallback: string): string {
 }
 
 if (process.argv.includes('--child')) {
-  process.stdout.write(JSON.stringify(measure(arg('mode', 'construct'), Number(arg('n', '1')))));
+  const mode = arg('mode', 'construct');
+  const n = Number(arg('n', '1'));
+  if (mode === 'objects') writeFileSync(arg('file', ''), JSON.stringify(buildConstruct(n).charts[0].toJson()));
+  else process.stdout.write(JSON.stringify(measure(mode, n, arg('file', ''))));
 } else {
   const sizes = arg('sizes', '1,100,1000').split(',').map(Number);
   const runs = Number(arg('runs', '3'));
-  const child = (mode: string, n: number): Figure => {
-    const out = execFileSync(process.execPath, [...process.execArgv, __filename, '--child', '--mode', mode, '--n', String(n)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    return JSON.parse(out);
+  const work = mkdtempSync(join(tmpdir(), 'go-remote-bench-'));
+  // Every child alike: a fresh node with --expose-gc (a collection before the clock starts), transpile-only
+  // (the parent type-checked the code).
+  const child = (mode: string, n: number, file: string): Figure | undefined => {
+    const out = execFileSync(process.execPath, ['--expose-gc', '-r', 'ts-node/register/transpile-only', __filename, '--child',
+      '--mode', mode, '--n', String(n), '--file', file], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, TS_NODE_PROJECT: join(__dirname, '..', 'test', 'tsconfig.json') },
+    });
+    return mode === 'objects' ? undefined : JSON.parse(out);
   };
   console.log(`node ${process.version}, ${runs} run(s) per figure, median kept, construct and floor runs interleaved`);
   console.log('| environments | objects | construct ms | floor ms | ratio | construct peak RSS MiB | floor peak RSS MiB |');
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const n of sizes) {
+    const file = join(work, `objects-${n}.json`);
+    child('objects', n, file);
     const cs: Figure[] = [];
     const fs: Figure[] = [];
     for (let r = 0; r < runs; r++) {
-      cs.push(child('construct', n));
-      fs.push(child('floor', n));
+      cs.push(child('construct', n, file)!);
+      fs.push(child('floor', n, file)!);
     }
     const c = median(cs);
     const f = median(fs);
     if (c.bytes !== f.bytes) throw new Error(`the floor did not emit the same YAML (${c.bytes} vs ${f.bytes} bytes)`);
     console.log(`| ${n} | ${n * 7} | ${c.ms.toFixed(0)} | ${f.ms.toFixed(0)} | ${(c.ms / f.ms).toFixed(2)}x | ${c.rssMiB.toFixed(0)} | ${f.rssMiB.toFixed(0)} |`);
   }
+  rmSync(work, { recursive: true, force: true });
 }

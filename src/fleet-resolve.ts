@@ -6,7 +6,7 @@ import { Platform } from './platform';
 import { PodSecurityLevel, widestPodSecurityLevel } from './pod-security';
 import { Developer, EnvironmentOptions, GoRemoteEnvironmentProps, GoRemoteFleetProps, NamespaceMode } from './props';
 import { exceeds, resolveCpu, resolveSize } from './quantity';
-import { ResolvedEnvironment, resolveEnvironment } from './resolve';
+import { ResolvedEnvironment, checkKnownProps, resolveEnvironment } from './resolve';
 import { checkCidr, checkDns1035Label, checkDnsLabel, checkList, isEnumValue } from './validation';
 
 /** Namespaces a fleet must never own. */
@@ -41,6 +41,18 @@ const OPTION_KEY_SET: Record<keyof EnvironmentOptions | Exclude<keyof GoRemoteEn
 /** GoRemoteEnvironmentProps the fleet sets itself. */
 type FleetSetProp = 'authorizedKeys' | 'name' | 'namespace' | 'platform';
 const OPTION_KEYS = Object.keys(OPTION_KEY_SET) as (keyof EnvironmentOptions)[];
+/** Every prop of GoRemoteFleetProps (typed: the build fails when one is added and not listed). */
+const FLEET_PROPS: Record<keyof GoRemoteFleetProps, true> = {
+  namespace: true,
+  developers: true,
+  namespaceMode: true,
+  platform: true,
+  defaults: true,
+  quota: true,
+  containerDefaults: true,
+  sshSourceCidrs: true,
+  egressCidrs: true,
+};
 
 /** One developer's environment, resolved, and where it goes. @internal */
 export interface FleetPlacement {
@@ -117,6 +129,8 @@ export function resolveFleet(props: GoRemoteFleetProps): FleetResolution {
     problems.add('namespace', props.namespace, 'is reserved (default, kube-*, openshift*); a fleet owns its namespaces and would take over a system one; choose a team name');
   }
   if (!Array.isArray(developers)) problems.add('developers', developers, 'expected a list of developers');
+  checkKnownProps(problems, '', props, Object.keys(FLEET_PROPS), 'GoRemoteFleet');
+  if (defaults !== null && typeof defaults === 'object') checkKnownProps(problems, 'defaults.', defaults, OPTION_KEYS, 'EnvironmentOptions');
   const { quota, container } = resolveQuota(problems, props);
   checkList(problems, 'sshSourceCidrs', props.sshSourceCidrs, 'a list of CIDRs').forEach((cidr, i) => checkCidr(problems, `sshSourceCidrs[${i}]`, cidr));
   checkList(problems, 'egressCidrs', props.egressCidrs, 'a list of CIDRs').forEach((cidr, i) => checkCidr(problems, `egressCidrs[${i}]`, cidr));
@@ -145,6 +159,9 @@ export function resolveFleet(props: GoRemoteFleetProps): FleetResolution {
       if (perDeveloper && namespaceOk && props.namespace.length + 1 + name.length > 63) {
         problems.add(`${at}.name`, name, `makes the namespace "${ObjectNames.developerNamespace(props.namespace, name)}" longer than 63 characters; shorten the name or the fleet's namespace`);
       }
+    }
+    if (developer !== null && typeof developer === 'object') {
+      checkKnownProps(problems, `${at}.`, developer, [...OPTION_KEYS, 'name', 'authorizedKeys'], 'Developer');
     }
     const options = mergeOptions(defaults, developer ?? {});
     if (quota) checkFitsQuota(reportOnce, at, developer ?? {}, options, quota);

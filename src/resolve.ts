@@ -157,6 +157,21 @@ const REPLACED_PROPS: { [prop: string]: string } = {
 };
 
 /**
+ * Refuses the keys of `props` (from a caller without a type checker) that are not among `known`: a 0.x prop with
+ * what replaced it, any other as unknown (a misspelt prop would otherwise be ignored).
+ * @internal
+ */
+export function checkKnownProps(problems: Problems, prefix: string, props: object, known: readonly string[], of: string): void {
+  for (const key of Object.keys(props)) {
+    const value = (props as any)[key];
+    if (value === undefined || value === null || known.includes(key)) continue;
+    problems.add(`${prefix}${key}`, value, REPLACED_PROPS[key] !== undefined
+      ? `is not a prop since 1.0; use ${REPLACED_PROPS[key]}`
+      : `is not a prop of ${of}; expected one of ${known.join(', ')}`);
+  }
+}
+
+/**
  * Turns props into a resolved, immutable environment, or into every problem they have, each by its path. Pure:
  * it builds no construct and reads nothing but its arguments.
  * @internal
@@ -207,6 +222,10 @@ export function resolveEnvironment(props: GoRemoteEnvironmentProps, context: Res
   const volumes = volumesOf(problems, access, props.volumes);
   if (props.nodeSelector !== undefined) checkLabels(problems, 'nodeSelector', props.nodeSelector, false);
   if (props.nodeName !== undefined) checkDnsSubdomain(problems, 'nodeName', props.nodeName);
+  const tolerations = checkList(problems, 'tolerations', props.tolerations, 'a list of tolerations');
+  if (props.affinity !== undefined && (props.affinity === null || typeof props.affinity !== 'object')) {
+    problems.add('affinity', props.affinity, 'expected an affinity, as in a pod spec');
+  }
   if (props.hostKeysSecret !== undefined) checkDnsSubdomain(problems, 'hostKeysSecret', props.hostKeysSecret);
   const hostCertificateAuthority = props.hostCertificateAuthority === undefined
     ? undefined : checkHostCertificateAuthority(problems, 'hostCertificateAuthority', props.hostCertificateAuthority);
@@ -251,13 +270,7 @@ export function resolveEnvironment(props: GoRemoteEnvironmentProps, context: Res
   if ((state?.clusterRoleRules.length ?? 0) > 0 && namespace === undefined) {
     problems.add('namespace', namespace, 'expected a namespace: a cluster-wide grant creates a ClusterRole named after the namespace');
   }
-  for (const key of Object.keys(props)) {
-    const value = (props as any)[key];
-    if (value === undefined || value === null || key in PROPS) continue;
-    problems.add(key, value, REPLACED_PROPS[key] !== undefined
-      ? `is not a prop since 1.0; use ${REPLACED_PROPS[key]}`
-      : `is not a prop of GoRemoteEnvironment; expected one of ${Object.keys(PROPS).join(', ')}`);
-  }
+  checkKnownProps(problems, '', props, Object.keys(PROPS), 'GoRemoteEnvironment');
   if (problems.count > 0 || workspace === undefined || r === undefined || state === undefined) {
     return { problems: problems.list };
   }
@@ -320,7 +333,7 @@ export function resolveEnvironment(props: GoRemoteEnvironmentProps, context: Res
       scheduling: {
         nodeSelector: props.nodeSelector,
         nodeName: props.nodeName,
-        tolerations: props.tolerations?.map(t => k8s.toJson_Toleration(t)),
+        tolerations: props.tolerations === undefined ? undefined : tolerations.map(t => k8s.toJson_Toleration(t as k8s.Toleration)),
         affinity: k8s.toJson_Affinity(props.affinity),
       },
       hostKeysSecret: props.hostKeysSecret,

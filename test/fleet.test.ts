@@ -420,6 +420,14 @@ describe('GoRemoteFleet', () => {
       expect(fleetOf({ namespace: undefined as unknown as string })).toThrow(/'namespace' is undefined; expected the team's namespace, a DNS-1123 label/);
     });
 
+    test('untyped JavaScript: a developer\'s or the defaults\' 0.x props are refused, naming what replaced them; so is an unknown prop', () => {
+      expect(problemsOf(fleetOf({ defaults: { idleStop: 5 } as any, developers: [{ ...alice, serviceType: 'ClusterIP' } as any], quotas: {} } as any))).toEqual([
+        expect.stringMatching(/^'quotas' is \{\}; is not a prop of GoRemoteFleet; expected one of namespace, developers/),
+        expect.stringMatching(/^'defaults.idleStop' is 5; is not a prop since 1.0; use apiAccess: ApiAccess.serviceAccountToken\(\{ idleStop \}\)/),
+        expect.stringMatching(/^'developers\[0\].serviceType' is "ClusterIP"; is not a prop since 1.0; use exposure:/),
+      ]);
+    });
+
     test('the error is the library\'s validation error', () => {
       const problems = problemsOf(fleetOf({ developers: [{ ...alice, name: '' }] }));
       expect(problems).toEqual([expect.stringMatching(/^'developers\[0\]\.name' is ""; expected a DNS-1035 label/)]);

@@ -202,6 +202,15 @@ describe('GoRemoteEnvironment', () => {
     });
   });
 
+  describe('Pod Security level', () => {
+    test('extra volumes count by their Kubernetes type: downwardAPI is restricted, nfs is not', () => {
+      const volume = (v: any) => synth({ volumes: [{ volume: { name: 'v', ...v }, mountPath: '/v' }] }).env.podSecurityLevel;
+      expect(volume({ downwardApi: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } })).toBe('restricted');
+      expect(volume({ secret: { secretName: 's' } })).toBe('restricted');
+      expect(volume({ nfs: { server: 'nfs.example.com', path: '/exports' } })).toBe('baseline');
+    });
+  });
+
   describe('OpenShift', () => {
     test('GIVEN no node access THEN no pinned UID, GID or fsGroup, and restricted-v2 is required', () => {
       const { manifests, env } = synth({ platform: Platform.OPENSHIFT });
@@ -292,6 +301,26 @@ describe('GoRemoteEnvironment', () => {
       // Untyped JavaScript: the 0.x props are refused.
       expect(() => synth({ serviceType: 'ClusterIP', sourceRanges: ['10.0.0.0/8'] } as any)).toThrow(/'serviceType' is "ClusterIP"; is not a prop since 1.0; use exposure:/);
       expect(() => synth({ serviceType: 'ClusterIP', sourceRanges: ['10.0.0.0/8'] } as any)).toThrow(/'sourceRanges' is \["10.0.0.0\/8"\]; is not a prop since 1.0; use exposure: ServiceExposure.loadBalancer\(\{ sourceRanges \}\)/);
+    });
+    test('untyped JavaScript: a value of the wrong type is a problem, never a TypeError', () => {
+      const problems = (props: any) => {
+        try {
+          synth(props);
+        } catch (e) {
+          return ValidationErrors.problemsOf(e);
+        }
+        return [];
+      };
+      expect(problems({ authorizedKeys: KEY, programs: {}, env: 'A=b', tolerations: 'all', affinity: 5, resources: '2 CPUs', workspace: 'big', git: 'https://x' })).toEqual([
+        expect.stringMatching(/^'authorizedKeys' is ".*"; expected at least one OpenSSH public key/),
+        expect.stringMatching(/^'programs' is \{\}; expected a list of Program/),
+        expect.stringMatching(/^'git' is "https:\/\/x"; expected a GitRepository/),
+        expect.stringMatching(/^'workspace' is "big"; expected WorkspaceOptions/),
+        expect.stringMatching(/^'resources' is "2 CPUs"; expected EnvironmentResources/),
+        expect.stringMatching(/^'env' is "A=b"; expected a map of environment variables/),
+        expect.stringMatching(/^'tolerations' is "all"; expected a list of tolerations/),
+        expect.stringMatching(/^'affinity' is 5; expected an affinity/),
+      ]);
     });
     test('a prop that does not exist is refused (a misspelt prop would otherwise be ignored)', () => {
       expect(() => synth({ authorisedKeys: [KEY] } as any)).toThrow(/'authorisedKeys' is .*; is not a prop of GoRemoteEnvironment; expected one of authorizedKeys, name/);

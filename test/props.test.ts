@@ -18,8 +18,14 @@ export {};
 function diagnostics(snippets: { [name: string]: string }): { [name: string]: string[] } {
   const files = new Map(Object.entries(snippets).map(([name, code]) => [join(__dirname, `__snippet_${name}.ts`), HEADER + code]));
   const options: ts.CompilerOptions = {
-    strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS,
-    moduleResolution: ts.ModuleResolutionKind.Node10, esModuleInterop: true, skipLibCheck: true, types: ['node'],
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.CommonJS,
+    moduleResolution: ts.ModuleResolutionKind.Node10,
+    esModuleInterop: true,
+    skipLibCheck: true,
+    types: ['node'],
   };
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile;
@@ -49,13 +55,13 @@ describe('props: what 0.x refused at run time does not compile', () => {
         exposure: ServiceExposure.loadBalancer({ sourceRanges: ['203.0.113.0/24'] }),
       });
       new GoRemoteEnvironment(chart, 'b', { authorizedKeys: [], apiAccess: ApiAccess.impersonatedServiceAccount('w', { mountToken: true }) });`,
-    grantWithoutToken: `ApiAccess.none().grantRead(ApiResource.PODS);`,
-    grantBesideKubeconfigAlone: `ApiAccess.kubeconfig({ secretName: 'k' }).grantRead(ApiResource.PODS);`,
-    grantToImpersonated: `ApiAccess.impersonatedServiceAccount('w').grant({ resources: [ApiResource.PODS], verbs: [] });`,
-    idleStopWithoutToken: `ApiAccess.none({ idleStop: Duration.minutes(5) });`,
-    idleStopWithImpersonated: `ApiAccess.impersonatedServiceAccount('w', { idleStop: Duration.minutes(5) });`,
-    sourceRangesWithoutLoadBalancer: `ServiceExposure.nodePort({ sourceRanges: ['10.0.0.0/8'] }); ServiceExposure.clusterIp({ sourceRanges: ['10.0.0.0/8'] });`,
-    props0x: `new GoRemoteEnvironment(chart, 'c', { authorizedKeys: [], serviceType: 'ClusterIP', sourceRanges: [], serviceAccountToken: false, idleStop: Duration.minutes(5) });`,
+    grantWithoutToken: 'ApiAccess.none().grantRead(ApiResource.PODS);',
+    grantBesideKubeconfigAlone: 'ApiAccess.kubeconfig({ secretName: \'k\' }).grantRead(ApiResource.PODS);',
+    grantToImpersonated: 'ApiAccess.impersonatedServiceAccount(\'w\').grant({ resources: [ApiResource.PODS], verbs: [] });',
+    idleStopWithoutToken: 'ApiAccess.none({ idleStop: Duration.minutes(5) });',
+    idleStopWithImpersonated: 'ApiAccess.impersonatedServiceAccount(\'w\', { idleStop: Duration.minutes(5) });',
+    sourceRangesWithoutLoadBalancer: 'ServiceExposure.nodePort({ sourceRanges: [\'10.0.0.0/8\'] }); ServiceExposure.clusterIp({ sourceRanges: [\'10.0.0.0/8\'] });',
+    props0x: 'new GoRemoteEnvironment(chart, \'c\', { authorizedKeys: [], serviceType: \'ClusterIP\', sourceRanges: [], serviceAccountToken: false, idleStop: Duration.minutes(5) });',
   });
 
   test('the legal combinations compile', () => expect(d.legal).toEqual([]));
