@@ -225,7 +225,12 @@ cmd_start() {
 # examples/<name>/, each exactly as the example writes it.
 cmd_synth() {
   need out
-  rm -rf "$opt_out"
+  if [[ -d $opt_out ]]; then # replaced only when it holds nothing but an earlier synth's output
+    local extra
+    extra=$(find "$opt_out" -mindepth 1 -maxdepth 1 ! -name fleet-flux ! -name examples -print -quit)
+    [[ -z $extra ]] || die "--out $opt_out holds $extra: not an earlier synth's output, left alone"
+    rm -rf "$opt_out/fleet-flux" "$opt_out/examples"
+  fi
   mkdir -p "$opt_out"
   (cd "$root" && CDK8S_OUTDIR=$opt_out/fleet-flux npx ts-node --project test/tsconfig.json examples/fleet-flux.ts) >&2 ||
     die "synthesizing examples/fleet-flux.ts failed"
