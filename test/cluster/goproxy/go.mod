@@ -1,0 +1,3 @@
+module cdk8s-go-remote/test/cluster/goproxy
+
+go 1.26.0
