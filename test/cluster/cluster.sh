@@ -59,6 +59,12 @@ starttime() {
 # alive <pid> <starttime>
 alive() { [[ -n $1 && -n $2 && "$(starttime "$1")" == "$2" ]]; }
 
+# ours <pid> <starttime> <id>: alive, and its command line names the run (every daemon's names the run's
+# state directory, the holder's its id)
+ours() {
+  alive "$1" "$2" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$3"
+}
+
 # procs_in_netns <netns inode>: PIDs of every process whose network namespace is that one
 procs_in_netns() {
   local want=$1 p
@@ -78,15 +84,16 @@ procs_in_cgroups() {
 # stop_recorded <meta dir> <grace seconds> <name...>: SIGTERM the recorded daemons by name (all when none is
 # named), then SIGKILL those still there after the grace period.
 stop_recorded() {
-  local meta=$1 grace=$2 name pid start rest
+  local meta=$1 grace=$2 name pid start rest id
   shift 2
+  id=$(basename "$(dirname "$meta")")
   [[ -f $meta/pids ]] || return 0
   local pids=()
   while read -r name pid start rest; do
     if [[ $# -gt 0 ]]; then
       case " $* " in *" $name "*) ;; *) continue ;; esac
     fi
-    if alive "$pid" "$start"; then
+    if ours "$pid" "$start" "$id"; then
       kill -TERM "$pid" 2>/dev/null || true
       pids+=("$pid:$start")
     fi

@@ -84,8 +84,8 @@ host_state() {
 compare_host_state() {
   local now
   now=$(host_state)
-  if ! diff -u "$1" <(echo "$now") >"$cache/host-state.diff"; then
-    cat "$cache/host-state.diff" >&2
+  if ! diff -u "$1" <(echo "$now") >"$work/host-state.diff"; then
+    cat "$work/host-state.diff" >&2
     tier_fail "the machine's own state changed $2 (diff above: - before the run, + $2)"
   fi
   say "the machine's sysctls, iptables, addresses, node paths and mount table are unchanged $2"
@@ -112,24 +112,16 @@ t=$(date +%s.%N)
 say "compiling the library (npx projen compile) for the cdk8s-go-remote command"
 npx projen compile >"$cache/compile.log" 2>&1 || { tail -n 30 "$cache/compile.log" >&2; tier_fail "npx projen compile failed (log: $cache/compile.log)"; }
 compile_seconds=$(elapsed "$t")
-t=$(date +%s.%N)
-harness=$cache/cluster.test
-(cd "$here" && go test -c -o "$harness" .) || tier_fail "the smoke test does not compile"
-harness_seconds=$(elapsed "$t")
 
 # --- the tier's app, synthesized with a key made for this run --------------------------------------------
-work=$(mktemp -d "$cache/work.XXXXXX")
-ssh-keygen -q -t ed25519 -N '' -C "cluster-tier@$(hostname)" -f "$work/id_ed25519" || tier_fail "ssh-keygen failed"
-SMOKE_PUBLIC_KEY_FILE=$work/id_ed25519.pub CDK8S_OUTDIR=$work/dist \
-  npx ts-node --project test/tsconfig.json "$here/apps/smoke.ts" || tier_fail "synthesizing test/cluster/apps/smoke.ts failed"
-# The dev image goes into containerd under every reference the synthesized containers name.
-mapfile -t refs < <(sed -n 's/^ *image: *//p' "$work"/dist/*.yaml | tr -d '"'"'" | sort -u)
-[[ ${#refs[@]} -gt 0 ]] || tier_fail "the synthesized manifests in $work/dist name no image"
-say "the manifests use ${refs[*]}"
-
-# --- the cluster ---------------------------------------------------------------------------------------
-before=$cache/host-state.before
-host_state >"$before"
+# a work directory per run, named by this script's PID; those of runs that are gone are removed
+for old in "$cache"/work.*; do
+  [[ -d $old ]] || continue
+  pid=${old##*/work.}
+  pid=${pid%%.*}
+  [[ -d /proc/$pid ]] || rm -rf "$old"
+done
+work=$(mktemp -d "$cache/work.$$.XXXXXX")
 env_file=
 finish() {
   local status=$?
@@ -147,6 +139,21 @@ finish() {
 trap finish EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+t=$(date +%s.%N)
+harness=$work/cluster.test
+(cd "$here" && go test -c -o "$harness" .) || tier_fail "the smoke test does not compile"
+harness_seconds=$(elapsed "$t")
+ssh-keygen -q -t ed25519 -N '' -C "cluster-tier@$(hostname)" -f "$work/id_ed25519" || tier_fail "ssh-keygen failed"
+SMOKE_PUBLIC_KEY_FILE=$work/id_ed25519.pub CDK8S_OUTDIR=$work/dist \
+  npx ts-node --project test/tsconfig.json "$here/apps/smoke.ts" || tier_fail "synthesizing test/cluster/apps/smoke.ts failed"
+# The dev image goes into containerd under every reference the synthesized containers name.
+mapfile -t refs < <(sed -n 's/^ *image: *//p' "$work"/dist/*.yaml | tr -d '"'"'" | sort -u)
+[[ ${#refs[@]} -gt 0 ]] || tier_fail "the synthesized manifests in $work/dist name no image"
+say "the manifests use ${refs[*]}"
+
+# --- the cluster ---------------------------------------------------------------------------------------
+before=$work/host-state.before
+host_state >"$before"
 CLUSTER_OWNER_PID=$$ bash "$here/cluster.sh" up >"$cache/up.out" || tier_fail "the cluster did not start (output above)"
 env_file=$(tail -n 1 "$cache/up.out")
 # shellcheck source=/dev/null
@@ -177,25 +184,27 @@ teardown_seconds=$(elapsed "$t")
 env_file=
 compare_host_state "$before" "after the run"
 
-smoke_timings=$(cat "$work/smoke-timings.json" 2>/dev/null || echo '{}')
-cat >"$cache/timings.json" <<EOF
-{
-  "builds": {
-    "kubernetesSeconds": $k8s_seconds,
-    "clusterToolsSeconds": $tools_seconds,
-    "infrastructureImagesSeconds": $images_seconds,
-    "devImageBaseSeconds": $DEV_IMAGE_BASE_SECONDS,
-    "devImageSeconds": $DEV_IMAGE_SECONDS,
-    "libraryCompileSeconds": $compile_seconds,
-    "harnessCompileSeconds": $harness_seconds
-  },
-  "clusterStartSeconds": $CLUSTER_START_SECONDS,
-  "devImageImportSeconds": $import_seconds,
-  "smoke": $smoke_timings,
-  "teardownSeconds": $teardown_seconds,
-  "tierWallSeconds": $(elapsed "$tier_start")
-}
-EOF
+node -e '
+  const [file, smokeFile, ...pairs] = process.argv.slice(1);
+  const n = k => Number(pairs[pairs.indexOf(k) + 1]);
+  let smoke = {};
+  try { smoke = JSON.parse(require("fs").readFileSync(smokeFile, "utf8")); } catch { /* the test wrote none */ }
+  const t = {
+    builds: {
+      kubernetesSeconds: n("k8s"), clusterToolsSeconds: n("tools"), infrastructureImagesSeconds: n("images"),
+      devImageBaseSeconds: n("base"), devImageSeconds: n("image"), libraryCompileSeconds: n("compile"),
+      harnessCompileSeconds: n("harness"),
+    },
+    clusterStartSeconds: n("start"),
+    devImageImportSeconds: n("import"),
+    smoke,
+    teardownSeconds: n("teardown"),
+    tierWallSeconds: n("wall"),
+  };
+  require("fs").writeFileSync(file, JSON.stringify(t, null, 2) + "\n");
+' "$cache/timings.json" "$work/smoke-timings.json" k8s "$k8s_seconds" tools "$tools_seconds" images "$images_seconds" \
+  base "$DEV_IMAGE_BASE_SECONDS" image "$DEV_IMAGE_SECONDS" compile "$compile_seconds" harness "$harness_seconds" \
+  start "$CLUSTER_START_SECONDS" import "$import_seconds" teardown "$teardown_seconds" wall "$(elapsed "$tier_start")"
 cat "$cache/timings.json"
 say "timings in $cache/timings.json"
 [[ $status -eq 0 ]] || tier_fail "the smoke test failed (output above; component logs in $cache/last-failure)"

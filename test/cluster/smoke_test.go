@@ -145,13 +145,23 @@ func TestSmoke(t *testing.T) {
 	if nodePort == 0 {
 		t.Fatalf("Service %s (type %s) has no node port for ssh: %+v", name, svc.Spec.Type, svc.Spec.Ports)
 	}
-	npConfig := filepath.Join(work, "config-node-port")
-	write(t, npConfig, runOut(t, ctx, cli, append([]string{"ssh-config", dist, "--address", nodeIP, "--port", fmt.Sprint(nodePort)}, common...)...))
-	// THEN the same workspace answers
-	if got := sshUntil(t, ctx, npConfig, time.Minute, "cat ~/smoke-marker"); got != marker {
-		t.Fatalf("node port route: ~/smoke-marker holds %q, want %q", got, marker)
+	// (at the node IP, and at 127.0.0.1 of the node, where kube-proxy also serves node ports)
+	for _, address := range []string{nodeIP, "127.0.0.1"} {
+		npConfig := filepath.Join(work, "config-node-port-"+address)
+		write(t, npConfig, runOut(t, ctx, cli, append([]string{"ssh-config", dist, "--address", address, "--port", fmt.Sprint(nodePort)}, common...)...))
+		// THEN the same workspace answers
+		if got := sshUntil(t, ctx, npConfig, time.Minute, "cat ~/smoke-marker"); got != marker {
+			t.Fatalf("node port route at %s: ~/smoke-marker holds %q, want %q", address, got, marker)
+		}
 	}
-	t.Logf("SSH through kubectl exec, kubectl port-forward and %s:%d (Service %s, type %s)", nodeIP, nodePort, name, svc.Spec.Type)
+	t.Logf("SSH through kubectl exec, kubectl port-forward, %s:%d and 127.0.0.1:%d (Service %s, type %s)", nodeIP, nodePort, nodePort, name, svc.Spec.Type)
+
+	// AND kubectl logs shows the host key fingerprints the entrypoint logs (what ssh-config tells a user to
+	// compare when no host key is given)
+	logs := runOut(t, ctx, "kubectl", "-n", namespace, "logs", "deploy/"+name, "-c", "dev")
+	if !strings.Contains(logs, "host key fingerprint") {
+		t.Fatalf("kubectl logs deploy/%s -c dev shows no host key fingerprint:\n%s", name, logs)
+	}
 
 	// AND a host key that is not the pod's is refused: the strict checking is real
 	emptyKnownHosts := filepath.Join(work, "known_hosts.empty")

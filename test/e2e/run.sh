@@ -5,7 +5,7 @@
 #
 #   bash test/e2e/run.sh [jest arguments...]
 #
-# Needs Linux and root (podman runs rootful here); installs podman, runc, debootstrap, git and openssh-client with apt-get when
+# Needs Linux and root (podman runs rootful here); installs podman, catatonit, runc, debootstrap, git and openssh-client with apt-get when
 # they are missing. Where that is impossible (not Linux, not root, no apt-get) the tier reports NOT RUN outside
 # CI and fails under CI=true (test/support/tier.sh); a failed install or build always fails. Caches, logs and timings go to .cache/e2e/ (timings.json).
 set -euo pipefail
@@ -30,6 +30,8 @@ mkdir -p "$cache"
 # --- tools --------------------------------------------------------------------------------------------
 missing=()
 command -v podman >/dev/null || missing+=(podman)
+# podman kube play builds its infra ("pause") image from catatonit, which podman only recommends.
+command -v catatonit >/dev/null || missing+=(catatonit)
 command -v runc >/dev/null || missing+=(runc)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v git >/dev/null || missing+=(git)
