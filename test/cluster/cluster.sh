@@ -17,7 +17,8 @@
 # cgroups or network namespace) are signalled.
 #
 # Environment for `up`: CLUSTER_OWNER_PID, CLUSTER_GIT_HOSTS (names CoreDNS resolves to the node IP;
-# default github.com), CLUSTER_KEEP_ON_FAILURE=1 (leave a cluster that failed to start, for inspection).
+# default github.com), CLUSTER_KEEP_ON_FAILURE=1 (leave a cluster that failed to start, for inspection),
+# CLUSTER_CONTAINERD_TMPFS=0|1 (containerd's store in memory; default: when 8 GiB are available).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
