@@ -367,6 +367,9 @@ wait_for() {
   say "$what after $(since "$started") s"
 }
 
+# node_resolves <name> <address>: getent on the node (its resolv.conf names CoreDNS) answers the address
+node_resolves() { [[ "$(nsenter --target "$holder" --mount --net -- getent hosts "$1")" == "$2 "* ]]; }
+
 kctl() { nsenter --net="/run/netns/$netns" -- "$k8s_bin/kubectl" --kubeconfig "$state/admin.kubeconfig" "$@"; }
 
 # up_failed: the EXIT trap of a start that did not finish: removes the run, keeping its logs
@@ -432,6 +435,9 @@ up() {
   ip -n "$netns" link add cni0 type bridge
   ip -n "$netns" addr add "$node_ip/24" dev cni0
   ip -n "$netns" link set cni0 up
+  # Service IPs from the node itself (its resolv.conf names CoreDNS at 10.96.0.10): a node usually reaches
+  # them through its default route, and kube-proxy's DNAT does the rest; this namespace has no default route.
+  ip -n "$netns" route add "$service_cidr" dev cni0 src "$node_ip"
   nsenter --net="/run/netns/$netns" -- sysctl -q -w net.ipv4.ip_forward=1 net.ipv4.conf.all.route_localnet=1 \
     net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1
 
@@ -636,6 +642,9 @@ EOF
     { cat "$state/logs/infrastructure-apply.log" >&2; die "applying the cluster infrastructure failed"; }
   wait_for "CoreDNS ready" 120 kubelet kctl -n kube-system rollout status deployment/coredns --timeout=2s
   wait_for "local-path-provisioner ready" 120 kubelet kctl -n local-path-storage rollout status deployment/local-path-provisioner --timeout=2s
+  # the node resolves through CoreDNS too (its /etc/resolv.conf), as the Flux controllers running there do
+  local first_host=${hosts%% *}
+  wait_for "$first_host resolved on the node by CoreDNS" 30 - node_resolves "$first_host" "$node_ip"
   local start_seconds
   start_seconds=$(since "$started")
 
