@@ -103,12 +103,13 @@ proxy_url=https://$node_ip:$port
 
 # go_in <caches> <command...>: runs in the module's copy with exactly a dev pod's Go environment, the caches
 # (GOPATH, GOMODCACHE, GOCACHE) under $RUN/<caches>. Nothing of this machine's environment or go env file
-# reaches it (env -i; HOME is the run's).
+# reaches it (env -i; HOME is the run's, and TMPDIR, so that a killed run leaves the go command's work
+# directories there too).
 go_in() {
   local caches=$RUN/$1
   shift
-  mkdir -p "$caches" "$RUN/home"
-  (cd "$RUN/src" && env -i PATH="$GV_GOROOT/bin:/usr/local/bin:/usr/bin:/bin" HOME="$RUN/home" \
+  mkdir -p "$caches" "$RUN/home" "$RUN/tmp"
+  (cd "$RUN/src" && env -i PATH="$GV_GOROOT/bin:/usr/local/bin:/usr/bin:/bin" HOME="$RUN/home" TMPDIR="$RUN/tmp" \
     GOPATH="$caches/go" GOMODCACHE="$caches/go/pkg/mod" GOCACHE="$caches/go-build" \
     GOPROXY="$proxy_url" GOTOOLCHAIN=local CGO_ENABLED=0 "$@")
 }
