@@ -198,7 +198,12 @@ export class NodeAccess {
   public readonly settings: NodeAccessSettings;
 
   private constructor(settings: NodeAccessSettings) {
-    this.settings = settings;
+    // Immutable, as every profile is: each with*() returns a new one.
+    this.settings = Object.freeze({
+      ...settings,
+      capabilities: Object.freeze([...settings.capabilities]) as string[],
+      hostPaths: Object.freeze(settings.hostPaths.map(h => Object.freeze({ ...h }))) as HostPathMount[],
+    });
   }
 
   /** Shares the node's PID namespace (`hostPID`): `ps` shows the node's processes. */

@@ -147,6 +147,15 @@ const PROPS: Record<keyof GoRemoteEnvironmentProps, true> = {
   impersonation: true,
 };
 
+/** The values of the defaults, immutable, made once (a fleet resolves thousands of environments). */
+const Defaults = {
+  nodeAccess: NodeAccess.none(),
+  exposure: ServiceExposure.loadBalancer(),
+  apiAccess: ApiAccess.none(),
+  sshdConfig: renderSshdConfig({ user: Users.DEFAULT, root: false }),
+  sshdConfigRoot: renderSshdConfig({ user: Users.ROOT, root: true }),
+} as const;
+
 /** Props of 0.x and what replaced them in 1.0 (README's upgrade notes). */
 const REPLACED_PROPS: { [prop: string]: string } = {
   serviceType: 'exposure: ServiceExposure.loadBalancer(), .nodePort() or .clusterIp()',
@@ -194,8 +203,8 @@ export function resolveEnvironment(props: GoRemoteEnvironmentProps, context: Res
 
   const authorizedKeys = renderAuthorizedKeys(problems, 'authorizedKeys', props.authorizedKeys);
   const programs = validatePrograms(problems, props.programs);
-  const nodeAccess = props.nodeAccess ?? NodeAccess.none();
-  const access = resolveNodeAccess(problems, 'nodeAccess', nodeAccess) ?? NodeAccess.none().settings;
+  const nodeAccess = props.nodeAccess ?? Defaults.nodeAccess;
+  const access = resolveNodeAccess(problems, 'nodeAccess', nodeAccess) ?? Defaults.nodeAccess.settings;
   const git = props.git === undefined ? undefined : resolveGitRepository(problems, 'git', props.git);
   const workspace = resolveWorkspace(problems, 'workspace', ObjectNames.workspace(name), props.workspace);
 
@@ -207,7 +216,7 @@ export function resolveEnvironment(props: GoRemoteEnvironmentProps, context: Res
   const imagePullPolicy = props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT;
   if (!isEnumValue(ImagePullPolicy, imagePullPolicy)) problems.add('imagePullPolicy', imagePullPolicy, 'expected an ImagePullPolicy');
   const r = resourcesOf(problems, props.resources);
-  const exposure = props.exposure ?? ServiceExposure.loadBalancer();
+  const exposure = props.exposure ?? Defaults.exposure;
   if (!(exposure instanceof ServiceExposure)) {
     problems.add('exposure', exposure, 'expected a ServiceExposure (ServiceExposure.loadBalancer(), .nodePort() or .clusterIp())');
   }
@@ -231,7 +240,7 @@ export function resolveEnvironment(props: GoRemoteEnvironmentProps, context: Res
     ? undefined : checkHostCertificateAuthority(problems, 'hostCertificateAuthority', props.hostCertificateAuthority);
 
   // ---- API access ----
-  const apiAccess = props.apiAccess ?? ApiAccess.none();
+  const apiAccess = props.apiAccess ?? Defaults.apiAccess;
   const state: ApiAccessState | undefined = apiAccess instanceof ApiAccess && isEnumValue(ApiAccessKind, apiAccess._state?.kind)
     ? apiAccess._state : undefined;
   if (state === undefined) {
@@ -282,7 +291,7 @@ export function resolveEnvironment(props: GoRemoteEnvironmentProps, context: Res
   const ownSccName = ownScc ? ObjectNames.clusterScoped(namespace!, name) : undefined;
   const configData: { [file: string]: string } = {
     [ConfigFiles.AUTHORIZED_KEYS]: authorizedKeys,
-    [ConfigFiles.SSHD_CONFIG]: renderSshdConfig({ user: sshUser, root: access.runAsRoot }),
+    [ConfigFiles.SSHD_CONFIG]: access.runAsRoot ? Defaults.sshdConfigRoot : Defaults.sshdConfig,
     [ConfigFiles.SUPERVISORD_CONF]: renderSupervisordConfig(
       state.idleStop ? [...programs, IDLE_STOP_PROGRAM] : programs, git?.checkout ?? Paths.WORKSPACE),
   };
