@@ -3,6 +3,7 @@ module cdk8s-go-remote/test/cluster
 go 1.22
 
 require (
+	google.golang.org/protobuf v1.33.0
 	k8s.io/api v0.27.16
 	k8s.io/apimachinery v0.27.16
 	k8s.io/client-go v0.27.16
@@ -36,7 +37,6 @@ require (
 	golang.org/x/text v0.14.0 // indirect
 	golang.org/x/time v0.3.0 // indirect
 	google.golang.org/appengine v1.6.7 // indirect
-	google.golang.org/protobuf v1.33.0 // indirect
 	gopkg.in/inf.v0 v0.9.1 // indirect
 	gopkg.in/yaml.v2 v2.4.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect

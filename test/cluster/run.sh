@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# The cluster tier (npm run test:cluster): a real single-node Kubernetes 1.27 cluster in a network
-# namespace of its own (test/cluster/cluster.sh), the dev image built as the e2e tier builds it and imported
-# into its containerd under the reference the synthesized manifests use, and the smoke test
-# (smoke_test.go): the tier's own app (apps/smoke.ts) applied unmodified with kubectl, reached over real
-# SSH through kubectl exec, kubectl port-forward and the Service's node port. See test/cluster/README.md.
+# The cluster tier (npm run test:cluster): what the library synthesizes, unmodified, committed to a GitOps
+# repository and applied by Flux to a real single-node Kubernetes 1.27 cluster in namespaces of its own
+# (test/cluster/cluster.sh), then reached as a user reaches it: OpenSSH with only the files `cdk8s-go-remote`
+# writes, the real kubectl. The checks are tier_test.go's (see README.md).
 #
-#   bash test/cluster/run.sh [go test flags, e.g. -test.run TestSmoke]
+#   bash test/cluster/run.sh [go test flags, e.g. -test.run 'TestTier/1']
 #
 # Needs Linux and root; installs with apt-get what is missing (containerd, runc, CNI plugins, iptables,
-# conntrack, podman, debootstrap, busybox-static, git, OpenSSH client, iproute2, openssl). Outside CI a
-# missing platform is reported as NOT RUN; under CI=true it fails (test/support/tier.sh). Whatever happens,
-# the cluster is removed (trap), and the machine's own network namespace, iptables, sysctls and mount table
-# are compared before, during and after the run. Timings: .cache/cluster/timings.json.
+# conntrack, podman, debootstrap, busybox-static, git, OpenSSH client, iproute2, openssl, curl). Outside CI a
+# missing platform is reported as NOT RUN; under CI=true it fails (test/support/tier.sh). Whatever happens, the
+# git server, Flux's controllers and the cluster are stopped by PID (trap), and the machine's own network
+# namespace, iptables, sysctls and mount table are compared before, during and after the run.
+# Timings: printed, and written to .cache/cluster/timings.json.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -35,6 +35,7 @@ declare -A provides=(
   [/usr/lib/cni/bridge]=containernetworking-plugins [iptables]=iptables [conntrack]=conntrack
   [podman]=podman [debootstrap]=debootstrap [/bin/busybox]=busybox-static [git]=git [ssh]=openssh-client
   [ssh-keygen]=openssh-client [ip]=iproute2 [openssl]=openssl [nsenter]=util-linux [unshare]=util-linux
+  [curl]=curl [flock]=util-linux
 )
 missing=()
 for tool in "${!provides[@]}"; do
@@ -50,9 +51,9 @@ if [[ ${#missing[@]} -gt 0 ]]; then
     tier_fail "apt-get could not install ${missing[*]} (log: $cache/apt.log)"
   fi
 fi
-tier_require go "it builds Kubernetes, CoreDNS, the local-path provisioner, the pause program and the harness"
-tier_require node "the cdk8s app and the cdk8s-go-remote command"
-tier_require npx "the cdk8s app and the cdk8s-go-remote command"
+tier_require go "it builds Kubernetes, Flux, CoreDNS, the local-path provisioner, the git server and the harness"
+tier_require node "the cdk8s apps and the cdk8s-go-remote command"
+tier_require npx "the cdk8s apps and the cdk8s-go-remote command"
 unshare --net true 2>/dev/null || tier_missing "cannot create a network namespace here (unshare --net failed)"
 [[ -d /sys/fs/cgroup/cpu && -d /sys/fs/cgroup/memory ]] ||
   tier_missing "the node needs cgroup v1 hierarchies under /sys/fs/cgroup (found: $(echo /sys/fs/cgroup/*))"
@@ -104,6 +105,12 @@ t=$(date +%s.%N)
 cluster_bin=$(bash tools/cluster/build.sh | tail -n 1) || tier_fail "tools/cluster/build.sh failed (output above)"
 tools_seconds=$(elapsed "$t")
 t=$(date +%s.%N)
+flux_bin=$(bash tools/flux/build.sh | tail -n 1) || tier_fail "tools/flux/build.sh failed (output above)"
+flux_seconds=$(elapsed "$t")
+t=$(date +%s.%N)
+gitserver=$(bash tools/gitserver/build.sh | tail -n 1) || tier_fail "tools/gitserver/build.sh failed (output above)"
+gitserver_seconds=$(elapsed "$t")
+t=$(date +%s.%N)
 bash tools/cluster/images.sh "$cluster_bin" >/dev/null || tier_fail "tools/cluster/images.sh failed (output above)"
 images_seconds=$(elapsed "$t")
 dev_image=localhost/go-remote:cluster
@@ -112,8 +119,12 @@ t=$(date +%s.%N)
 say "compiling the library (npx projen compile) for the cdk8s-go-remote command"
 npx projen compile >"$cache/compile.log" 2>&1 || { tail -n 30 "$cache/compile.log" >&2; tier_fail "npx projen compile failed (log: $cache/compile.log)"; }
 compile_seconds=$(elapsed "$t")
+# cert-manager's Certificate CRD for examples/delve-webhook.ts, the version test/apiserver/crds.sh pins
+crds=$(bash test/apiserver/crds.sh) || tier_fail "test/apiserver/crds.sh could not get the CRDs"
+certificate_crd=$(tr ':' '\n' <<<"$crds" | grep '/cert-manager.io_certificates.yaml$') ||
+  tier_fail "test/apiserver/crds.sh names no cert-manager Certificate CRD"
 
-# --- the tier's app, synthesized with a key made for this run --------------------------------------------
+# --- the run's work directory, and what the trap stops --------------------------------------------------
 # a work directory per run, named by this script's PID; those of runs that are gone are removed
 for old in "$cache"/work.*; do
   [[ -d $old ]] || continue
@@ -123,14 +134,27 @@ for old in "$cache"/work.*; do
 done
 work=$(mktemp -d "$cache/work.$$.XXXXXX")
 env_file=
+gitserver_pid=
+flux_state=$work/flux
+stop_gitops() {
+  if [[ -f $flux_state/pids ]]; then
+    bash "$here/flux/flux.sh" stop --state "$flux_state" || say "warning: flux.sh stop failed"
+  fi
+  if [[ -n $gitserver_pid ]]; then
+    # the git server's own PID (nsenter execs it); its command line names the run's work directory
+    if tr '\0' ' ' <"/proc/$gitserver_pid/cmdline" 2>/dev/null | grep -qF -- "$work"; then
+      kill "$gitserver_pid" 2>/dev/null || true
+      wait "$gitserver_pid" 2>/dev/null || true
+    fi
+    gitserver_pid=
+  fi
+}
 finish() {
   local status=$?
   set +e
+  stop_gitops
   if [[ -n $env_file ]]; then
-    local t
-    t=$(date +%s.%N)
     bash "$here/cluster.sh" down "$env_file"
-    teardown_seconds=$(elapsed "$t")
   fi
   bash "$here/cluster.sh" cleanup
   rm -rf "$work"
@@ -139,15 +163,20 @@ finish() {
 trap finish EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
 t=$(date +%s.%N)
 harness=$work/cluster.test
-(cd "$here" && go test -c -o "$harness" .) || tier_fail "the smoke test does not compile"
+(cd "$here" && go test -c -o "$harness" .) || tier_fail "test/cluster's tests do not compile"
 harness_seconds=$(elapsed "$t")
+
+# --- everything the GitOps repository holds: the examples and the tier's own apps, synthesized --------------
 ssh-keygen -q -t ed25519 -N '' -C "cluster-tier@$(hostname)" -f "$work/id_ed25519" || tier_fail "ssh-keygen failed"
-SMOKE_PUBLIC_KEY_FILE=$work/id_ed25519.pub CDK8S_OUTDIR=$work/dist \
-  npx ts-node --project test/tsconfig.json "$here/apps/smoke.ts" || tier_fail "synthesizing test/cluster/apps/smoke.ts failed"
+t=$(date +%s.%N)
+TIER_PUBLIC_KEY_FILE=$work/id_ed25519.pub npx ts-node --project test/tsconfig.json "$here/apps/synth.ts" "$work/dist" ||
+  tier_fail "synthesizing the examples and test/cluster/apps failed"
+synth_seconds=$(elapsed "$t")
 # The dev image goes into containerd under every reference the synthesized containers name.
-mapfile -t refs < <(sed -n 's/^ *image: *//p' "$work"/dist/*.yaml | tr -d '"'"'" | sort -u)
+mapfile -t refs < <(find "$work/dist" -name '*.yaml' -exec sed -n 's/^ *image: *//p' {} + | tr -d '"'"'" | sort -u)
 [[ ${#refs[@]} -gt 0 ]] || tier_fail "the synthesized manifests in $work/dist name no image"
 say "the manifests use ${refs[*]}"
 
@@ -161,23 +190,53 @@ env_file=$(tail -n 1 "$cache/up.out")
 t=$(date +%s.%N)
 bash "$here/cluster.sh" import-podman "$env_file" "$dev_image" "${refs[@]}" || tier_fail "importing the dev image failed"
 import_seconds=$(elapsed "$t")
+
+# --- GitOps: Flux's CRDs and RBAC, the CRDs the examples name, the git server, the controllers -----------------
+t=$(date +%s.%N)
+in_node() { bash "$here/cluster.sh" exec "$env_file" -- "$@"; }
+export KUBECTL=$CLUSTER_K8S_BIN/kubectl FLUX_BIN=$flux_bin
+in_node bash "$here/flux/flux.sh" install --kubeconfig "$KUBECONFIG" >"$work/flux-install.log" 2>&1 ||
+  { cat "$work/flux-install.log" >&2; tier_fail "installing Flux's CRDs and RBAC failed"; }
+# fleet-flux's team and pod-network-operator are on OpenShift (a SecurityContextConstraints object each), and
+# delve-webhook asks cert-manager for a Certificate: without the kinds, Flux could not apply those folders.
+in_node "$KUBECTL" apply --server-side -f schemas/openshift/securitycontextconstraints.crd.yaml -f "$certificate_crd" >/dev/null ||
+  tier_fail "installing the SCC and Certificate CRDs failed"
+in_node "$KUBECTL" wait --for condition=Established --timeout=60s crd/securitycontextconstraints.security.openshift.io \
+  crd/certificates.cert-manager.io >/dev/null || tier_fail "the SCC and Certificate CRDs are not Established"
+repos=$work/repos
+bash test/cluster/upstream/make-repos.sh "$repos" >"$work/upstream.txt" || tier_fail "test/cluster/upstream/make-repos.sh failed"
+bash "$here/ca.sh" issue "$work/tls" github.com DNS:github.com || tier_fail "test/cluster/ca.sh could not issue github.com's certificate"
+# nsenter execs the server, so $! is the git server's own PID
+nsenter --target "$CLUSTER_NODE_PID" --mount --net -- "$gitserver" --root "$repos" --listen "$CLUSTER_NODE_IP:443" \
+  --cert "$work/tls/tls.crt" --key "$work/tls/tls.key" --ready-file "$work/gitserver.ready" >"$work/gitserver.log" 2>&1 &
+gitserver_pid=$!
+for _ in $(seq 100); do [[ -s $work/gitserver.ready ]] && break; sleep 0.1; done
+[[ -s $work/gitserver.ready ]] || { cat "$work/gitserver.log" >&2; tier_fail "the git server did not start"; }
+in_node bash "$here/flux/flux.sh" start --kubeconfig "$KUBECONFIG" --state "$flux_state" --ca "$CLUSTER_TIER_CA" >/dev/null ||
+  tier_fail "starting Flux's controllers failed"
+initial=$(bash "$here/flux/flux.sh" repo-init --repos "$repos" --dist "$work/dist") || tier_fail "flux.sh repo-init failed"
+gitops_seconds=$(elapsed "$t")
+say "GitOps repository https://github.com/acme/dev-environments.git at ${initial:0:12}, Flux running (set up in $gitops_seconds s)"
 compare_host_state "$before" "while the cluster runs"
 
-# --- the smoke test ------------------------------------------------------------------------------------
-bash "$here/ca.sh" issue "$work/tls" github.com DNS:github.com || tier_fail "test/cluster/ca.sh could not issue a certificate"
+# --- the checks ----------------------------------------------------------------------------------------
 status=0
-bash "$here/cluster.sh" exec "$env_file" -- env \
-  PATH="$CLUSTER_K8S_BIN:$PATH" \
-  SMOKE_DIST="$work/dist" SMOKE_KEY="$work/id_ed25519" SMOKE_CLI="$repo/bin/cdk8s-go-remote" \
-  SMOKE_TLS_DIR="$work/tls" SMOKE_TIMINGS="$work/smoke-timings.json" \
-  "$harness" -test.v -test.count=1 -test.timeout=15m "$@" || status=$?
+t=$(date +%s.%N)
+in_node env PATH="$CLUSTER_K8S_BIN:$PATH" \
+  TIER_DIST="$work/dist" TIER_REPOS="$repos" TIER_UPSTREAM="$work/upstream.txt" TIER_KEY="$work/id_ed25519" \
+  TIER_CLI="$repo/bin/cdk8s-go-remote" TIER_FLUX_SH="$here/flux/flux.sh" TIER_CONTAINS_JS="$here/flux/contains.js" \
+  TIER_CA_SH="$here/ca.sh" TIER_TIMINGS="$work/checks-timings.json" \
+  "$harness" -test.v -test.count=1 -test.timeout=30m "$@" || status=$?
+checks_seconds=$(elapsed "$t")
 if [[ $status -ne 0 ]]; then
   mkdir -p "$cache/last-failure"
   cp -r "$CLUSTER_LOGS/." "$cache/last-failure/" 2>/dev/null
-  say "component logs copied to $cache/last-failure"
+  cp "$work/gitserver.log" "$flux_state"/*.log "$cache/last-failure/" 2>/dev/null
+  say "component, git server and Flux logs copied to $cache/last-failure"
 fi
 
 # --- teardown, then the machine must be as it was ------------------------------------------------------
+stop_gitops
 t=$(date +%s.%N)
 bash "$here/cluster.sh" down "$env_file" || tier_fail "cluster.sh down failed"
 teardown_seconds=$(elapsed "$t")
@@ -185,27 +244,31 @@ env_file=
 compare_host_state "$before" "after the run"
 
 node -e '
-  const [file, smokeFile, ...pairs] = process.argv.slice(1);
+  const [file, checksFile, ...pairs] = process.argv.slice(1);
   const n = k => Number(pairs[pairs.indexOf(k) + 1]);
-  let smoke = {};
-  try { smoke = JSON.parse(require("fs").readFileSync(smokeFile, "utf8")); } catch { /* the test wrote none */ }
+  let checks = {};
+  try { checks = JSON.parse(require("fs").readFileSync(checksFile, "utf8")); } catch { /* the test wrote none */ }
   const t = {
     builds: {
-      kubernetesSeconds: n("k8s"), clusterToolsSeconds: n("tools"), infrastructureImagesSeconds: n("images"),
-      devImageBaseSeconds: n("base"), devImageSeconds: n("image"), libraryCompileSeconds: n("compile"),
-      harnessCompileSeconds: n("harness"),
+      kubernetesSeconds: n("k8s"), clusterToolsSeconds: n("tools"), fluxSeconds: n("flux"), gitServerSeconds: n("gitserver"),
+      infrastructureImagesSeconds: n("images"), devImageBaseSeconds: n("base"), devImageSeconds: n("image"),
+      libraryCompileSeconds: n("compile"), harnessCompileSeconds: n("harness"), synthSeconds: n("synth"),
     },
     clusterStartSeconds: n("start"),
     devImageImportSeconds: n("import"),
-    smoke,
+    gitOpsSetupSeconds: n("gitops"),
+    ...checks,
+    checksSeconds: n("checks"),
     teardownSeconds: n("teardown"),
     tierWallSeconds: n("wall"),
   };
   require("fs").writeFileSync(file, JSON.stringify(t, null, 2) + "\n");
-' "$cache/timings.json" "$work/smoke-timings.json" k8s "$k8s_seconds" tools "$tools_seconds" images "$images_seconds" \
-  base "$DEV_IMAGE_BASE_SECONDS" image "$DEV_IMAGE_SECONDS" compile "$compile_seconds" harness "$harness_seconds" \
-  start "$CLUSTER_START_SECONDS" import "$import_seconds" teardown "$teardown_seconds" wall "$(elapsed "$tier_start")"
+' "$cache/timings.json" "$work/checks-timings.json" k8s "$k8s_seconds" tools "$tools_seconds" flux "$flux_seconds" \
+  gitserver "$gitserver_seconds" images "$images_seconds" base "$DEV_IMAGE_BASE_SECONDS" image "$DEV_IMAGE_SECONDS" \
+  compile "$compile_seconds" harness "$harness_seconds" synth "$synth_seconds" start "$CLUSTER_START_SECONDS" \
+  import "$import_seconds" gitops "$gitops_seconds" checks "$checks_seconds" teardown "$teardown_seconds" \
+  wall "$(elapsed "$tier_start")"
 cat "$cache/timings.json"
 say "timings in $cache/timings.json"
-[[ $status -eq 0 ]] || tier_fail "the smoke test failed (output above; component logs in $cache/last-failure)"
+[[ $status -eq 0 ]] || tier_fail "the checks failed (output above; logs in $cache/last-failure)"
 say "passed"

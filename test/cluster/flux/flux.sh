@@ -12,6 +12,7 @@
 #   flux.sh repo-init        --repos R --dist D         commit D as dist/ of R/acme/dev-environments.git
 #   flux.sh repo-remove-env  --repos R --folder P --env E   commit: the files of environment E removed from P
 #   flux.sh repo-restore-env --repos R --folder P --env E   commit: the last removal of E reverted
+#   flux.sh repo-set         --repos R --path P [--from D] --message M   commit: P holds D's files (none without --from)
 #   flux.sh reconcile        --kubeconfig K KIND/NAME...    request a reconciliation now (as `flux reconcile`)
 #   flux.sh wait-applied     --kubeconfig K --kustomization NAME --commit C [--timeout S]
 #   flux.sh kustomization    --name N --path P [--prune]   a Kustomization of the repository's folder P (YAML)
@@ -51,14 +52,14 @@ kubectl_bin() {
 # Options: --<name> <value> into opt_<name> (dashes become underscores); the rest into args.
 opt_kubeconfig="" opt_state="" opt_ca="" opt_hosts="" opt_resolv_conf="" opt_port_base="" opt_repos="" opt_dist=""
 opt_folder="" opt_env="" opt_namespace="" opt_kustomization="" opt_commit="" opt_timeout="" opt_name="" opt_path=""
-opt_source="" opt_prune="" opt_out=""
+opt_source="" opt_prune="" opt_out="" opt_from="" opt_message=""
 args=()
 parse() {
   while [[ $# -gt 0 ]]; do
     case $1 in
       --prune) opt_prune=true; shift ;;
       --kubeconfig | --state | --ca | --hosts | --resolv-conf | --port-base | --repos | --dist | --folder | --env | \
-        --namespace | --kustomization | --commit | --timeout | --name | --path | --source | --out)
+        --namespace | --kustomization | --commit | --timeout | --name | --path | --source | --out | --from | --message)
         [[ $# -ge 2 ]] || die "$1 needs a value"
         local name=${1#--}
         printf -v "opt_${name//-/_}" '%s' "$2"
@@ -308,6 +309,27 @@ cmd_repo_restore_env() {
   commit "$wt" "put back environment $opt_env in $opt_folder (revert ${removal:0:12})"
 }
 
+# The folder P of the work tree made to hold exactly D's files (P removed when --from is not given), committed:
+# how the cluster tier changes what its root Kustomization lists from one stage to the next.
+cmd_repo_set() {
+  need repos path message
+  git_env
+  local wt dest
+  wt=$(worktree)
+  [[ -d $wt/.git ]] || die "no repository in $wt: run repo-init first"
+  dest=${opt_path#./}
+  dest=${dest%/}
+  [[ -n $dest && $dest != *..* && $dest != /* && $dest != .git* ]] || die "--path $opt_path: expected a folder inside the repository"
+  rm -rf "${wt:?}/$dest"
+  if [[ -n $opt_from ]]; then
+    [[ -d $opt_from ]] || die "--from $opt_from is not a directory"
+    mkdir -p "$wt/$dest"
+    cp -R "$opt_from"/. "$wt/$dest/"
+  fi
+  git -C "$wt" add -A
+  commit "$wt" "$opt_message"
+}
+
 # ------------------------------------------------------------------------------------------------ reconcile
 cmd_reconcile() {
   need kubeconfig
@@ -389,6 +411,7 @@ case $cmd in
   repo-init) cmd_repo_init ;;
   repo-remove-env) cmd_repo_remove_env ;;
   repo-restore-env) cmd_repo_restore_env ;;
+  repo-set) cmd_repo_set ;;
   reconcile) cmd_reconcile ;;
   wait-applied) cmd_wait_applied ;;
   kustomization) cmd_kustomization ;;
