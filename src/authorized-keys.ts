@@ -25,6 +25,19 @@ const COMMENT = /^[\x20-\x7e]*$/;
  * @internal
  */
 export function authorizedKeyProblem(key: string): string | undefined {
+  // A fleet checks the same keys again and again (shared admins' keys, thousands of developers): remember.
+  let known = checked.get(key);
+  if (known === undefined) {
+    known = { problem: keyProblem(key) };
+    if (checked.size > 10000) checked.clear();
+    checked.set(key, known);
+  }
+  return known.problem;
+}
+
+const checked = new Map<string, { problem?: string }>();
+
+function keyProblem(key: string): string | undefined {
   // A .pub file read as-is ends with one line break; that alone is not a second line.
   const line = withoutFinalLineBreak(key);
   if (hasControlCharacter(line)) {

@@ -152,9 +152,9 @@ export function environmentSelector(name: string): { [key: string]: string } {
   return { [Labels.NAME]: APP_NAME, [Labels.INSTANCE]: name };
 }
 
-/** The labels of every object of an environment. */
+/** The labels of every object of an environment: the selector's, then the component and who manages it. */
 export function environmentLabels(name: string): { [key: string]: string } {
-  return { ...environmentSelector(name), [Labels.COMPONENT]: COMPONENT, [Labels.MANAGED_BY]: MANAGED_BY };
+  return { [Labels.NAME]: APP_NAME, [Labels.INSTANCE]: name, [Labels.COMPONENT]: COMPONENT, [Labels.MANAGED_BY]: MANAGED_BY };
 }
 
 /** Label keys the environment's own selectors use: an impersonated workload's labels may not replace them. */

@@ -94,6 +94,22 @@ export function resolveGitRepository(problems: Problems, prop: string, git: GitR
     problems.add(prop, git, 'expected a GitRepository ({ url, ref?, checkoutPath?, sshKeySecret?, knownHosts? })');
     return undefined;
   }
+  // A fleet's developers mostly share one repository: a repository found valid is resolved once.
+  const key = JSON.stringify([git.url, git.ref, git.checkoutPath, git.sshKeySecret, git.knownHosts]);
+  const known = resolved.get(key);
+  if (known !== undefined) return known;
+  const before = problems.count;
+  const result = resolve(problems, prop, git);
+  if (result !== undefined && problems.count === before) {
+    if (resolved.size > 1000) resolved.clear();
+    resolved.set(key, result);
+  }
+  return result;
+}
+
+const resolved = new Map<string, ResolvedGitRepository>();
+
+function resolve(problems: Problems, prop: string, git: GitRepository): ResolvedGitRepository | undefined {
   const before = problems.count;
   const url = git.url;
   let host: string | undefined;
@@ -165,7 +181,7 @@ export function resolveGitRepository(problems: Problems, prop: string, git: GitR
   if (problems.count > before || host === undefined || path === undefined) return undefined;
   const relative = git.checkoutPath ?? `${host.toLowerCase()}/${path}`;
   const isCommit = git.ref !== undefined && COMMIT.test(git.ref);
-  return {
+  return Object.freeze({
     url,
     branch: isCommit ? undefined : git.ref,
     commit: isCommit ? git.ref : undefined,
@@ -173,7 +189,7 @@ export function resolveGitRepository(problems: Problems, prop: string, git: GitR
     ssh,
     sshKeySecret: git.sshKeySecret,
     knownHosts,
-  };
+  });
 }
 
 /**

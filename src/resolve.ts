@@ -436,7 +436,7 @@ function volumesOf(problems: Problems, access: NodeAccessSettings, value: unknow
 
 /** A change of keys or configuration changes this hash on the pod template, which restarts the pod. */
 function configHash(data: { [file: string]: string }): string {
-  const hash = createHash('sha256');
-  for (const key of Object.keys(data).sort()) hash.update(`${key}\0${data[key]}\0`);
-  return hash.digest('hex').slice(0, 16);
+  // One update of the whole text (the same bytes as one update per file): a fleet hashes thousands of these.
+  const text = Object.keys(data).sort().map(key => `${key}\0${data[key]}\0`).join('');
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }

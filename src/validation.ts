@@ -228,7 +228,14 @@ export function checkLabelSelector(problems: Problems, prop: string, selector: a
   });
 }
 
+const ENUM_VALUES = new WeakMap<object, ReadonlySet<string>>();
+
 /** Whether `value` is one of an enum's values. @internal */
 export function isEnumValue<T extends string>(enumObject: { [key: string]: T }, value: unknown): value is T {
-  return typeof value === 'string' && (Object.values(enumObject) as string[]).includes(value);
+  let values = ENUM_VALUES.get(enumObject);
+  if (values === undefined) {
+    values = new Set<string>(Object.values(enumObject));
+    ENUM_VALUES.set(enumObject, values);
+  }
+  return typeof value === 'string' && values.has(value);
 }
