@@ -249,6 +249,12 @@ project.testTask.reset('bash test/support/setup.sh');
 project.testTask.exec('jest --ci', { receiveArgs: true });
 project.testTask.spawn(project.tasks.tryFind('eslint')!);
 
+// README's first command (npm ci && npm run synth) must be quick on a fresh machine: optional dependencies are
+// not needed to build or test (cdk8s-plus-27's release tool 'backport' alone is 150 packages; ssh2's native
+// speed-up; jest's watch-mode binaries), and more parallel downloads help on an empty npm cache.
+project.npmrc.addConfig('omit', 'optional');
+project.npmrc.addConfig('maxsockets', '50');
+
 // eslint resolves imports through every tsconfig, so that 'cdk8s-go-remote' in the examples resolves as at run time.
 project.tryFindObjectFile('.eslintrc.json')!.addOverride('settings.import/resolver.typescript.project',
   ['./tsconfig.json', './test/tsconfig.json', './examples/tsconfig.json']);
