@@ -324,15 +324,19 @@ func (h *harness) checkRuntimeSocket(t *testing.T, ctx context.Context) {
 	ns, name := nodeNamespace, "socket"
 	pod := h.waitReady(t, ctx, ns, name, "", 5*time.Minute)
 	c := h.clientFiles(t, ctx, filepath.Join(h.dist, "tier", "node"), ns, name, "--route", "kubectl-exec")
-	script := `id -u; test -S /run/containerd/containerd.sock && echo socket
+	script := `id -u; echo "$HOME"; stat -c '%a %u' "$HOME" "$HOME/.ssh/authorized_keys"; test -S /run/containerd/containerd.sock && echo socket
 printf '\0\0\0\0\0' | curl -sS --http2-prior-knowledge --unix-socket /run/containerd/containerd.sock -H 'content-type: application/grpc' -H 'te: trailers' --data-binary @- -D /tmp/cri-headers -o /tmp/cri-body http://localhost/runtime.v1.RuntimeService/ListContainers
 grep -i '^grpc-status:' /tmp/cri-headers | tr -d '\r'
 base64 -w0 /tmp/cri-body`
 	out := lines(c.until(t, ctx, 2*time.Minute, script))
-	if len(out) != 4 || out[0] != "0" || out[1] != "socket" || out[2] != "grpc-status: 0" {
-		t.Fatalf("the CRI call in the pod (as root, through the socket): %q", out)
+	// THEN SSH logs in root (a privileged profile), with the key installed for root with strict modes
+	if len(out) != 7 || strings.Join(out[:4], "\n") != "0\n/workspace/home\n755 0\n600 0" || out[4] != "socket" || out[5] != "grpc-status: 0" {
+		t.Fatalf("as root, the CRI call through the socket: %q", out)
 	}
-	body, err := base64.StdEncoding.DecodeString(out[3])
+	if out, err := c.run(ctx, time.Minute, "true", "-l", "gopher"); err == nil || !strings.Contains(out, "Permission denied") {
+		t.Fatalf("the privileged environment let gopher in: %v %s", err, out)
+	}
+	body, err := base64.StdEncoding.DecodeString(out[6])
 	if err != nil {
 		t.Fatal(err)
 	}

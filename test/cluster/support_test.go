@@ -390,10 +390,11 @@ func (c *sshClient) sshArgs(extra ...string) []string {
 
 // run runs the command in a login shell (the environment's variables, /etc/profile.d) over SSH and returns the
 // combined output, trimmed.
-func (c *sshClient) run(ctx context.Context, timeout time.Duration, command string) (string, error) {
+// Extra options (such as -l <user>) only go before the alias.
+func (c *sshClient) run(ctx context.Context, timeout time.Duration, command string, extra ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "ssh", append(c.sshArgs(), c.alias, "bash -lc "+shellQuote(command))...)
+	cmd := exec.CommandContext(ctx, "ssh", append(c.sshArgs(extra...), c.alias, "bash -lc "+shellQuote(command))...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()

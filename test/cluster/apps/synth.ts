@@ -10,12 +10,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, YamlOutputType } from 'cdk8s';
-import { GitOps } from 'cdk8s-go-remote';
 import { AccessChart } from './access';
 import { NodeChart } from './node';
 import { TeamChart } from './team';
 import { EXAMPLES } from '../../../examples';
 import { synthesize as synthesizeFleetFlux } from '../../../examples/fleet-flux';
+import { GitOps } from 'cdk8s-go-remote';
 
 const out = process.argv[2];
 const keyFile = process.env.TIER_PUBLIC_KEY_FILE;
