@@ -312,27 +312,28 @@ export class ServiceAccountTokenAccess extends ApiAccess {
 
   /** Grants get, list and watch on `resources` in the environment's namespace. */
   public grantRead(...resources: IApiResource[]): ServiceAccountTokenAccess {
-    return this.grant({ resources, verbs: READ_VERBS });
+    return this.grant({ resources, verbs: [...READ_VERBS] });
   }
 
   /** Grants get, list, watch, create, update, patch and delete on `resources` in the environment's namespace. */
   public grantReadWrite(...resources: IApiResource[]): ServiceAccountTokenAccess {
-    return this.grant({ resources, verbs: READ_WRITE_VERBS });
+    return this.grant({ resources, verbs: [...READ_WRITE_VERBS] });
   }
 
   /** Grants get, list and watch on `resources` in every namespace (and on cluster-scoped resources). */
   public grantClusterRead(...resources: IApiResource[]): ServiceAccountTokenAccess {
-    return this.grant({ resources, verbs: READ_VERBS, scope: GrantScope.CLUSTER });
+    return this.grant({ resources, verbs: [...READ_VERBS], scope: GrantScope.CLUSTER });
   }
 
   /** Grants get, list, watch, create, update, patch and delete on `resources` in every namespace. */
   public grantClusterReadWrite(...resources: IApiResource[]): ServiceAccountTokenAccess {
-    return this.grant({ resources, verbs: READ_WRITE_VERBS, scope: GrantScope.CLUSTER });
+    return this.grant({ resources, verbs: [...READ_WRITE_VERBS], scope: GrantScope.CLUSTER });
   }
 }
 
 function copyKubeconfig(k: KubeconfigSecret | undefined): KubeconfigSecret | undefined {
-  return k === undefined ? undefined : Object.freeze({ secretName: k.secretName, key: k.key });
+  // A copy, not frozen: jsii marks a struct that crosses to Python or Go with a property of its own.
+  return k === undefined ? undefined : { secretName: k.secretName, key: k.key };
 }
 
 // ---- checks ----

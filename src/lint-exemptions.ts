@@ -185,9 +185,8 @@ export interface LintAnnotations {
   readonly service: { readonly [key: string]: string };
 }
 
-// Environments of a fleet mostly share their settings: the annotations of each set are computed once, by node
-// access profile (its settings are immutable), then by the other settings.
-const cache = new WeakMap<object, Map<string, LintAnnotations>>();
+// Environments of a fleet mostly share their settings: the annotations of each set of settings are computed once.
+const cache = new Map<string, LintAnnotations>();
 
 /**
  * The exemption annotations for an environment's resolved settings (the same object for the same settings).
@@ -195,20 +194,19 @@ const cache = new WeakMap<object, Map<string, LintAnnotations>>();
  */
 export function lintAnnotations(subject: LintSubject, serviceType: ServiceType | string): LintAnnotations {
   const s = subject;
-  let byProfile = cache.get(s.nodeAccess);
-  if (byProfile === undefined) {
-    byProfile = new Map();
-    cache.set(s.nodeAccess, byProfile);
-  }
-  const key = `${s.platform}\0${s.image}\0${s.imagePullPolicy}\0${s.serviceAccountTokenMounted}\0${serviceType}`;
-  let found = byProfile.get(key);
+  const a = s.nodeAccess;
+  // Every setting the exemptions read (the profile's name does not decide them: its content does).
+  const access = a.privileged === false && !a.runAsRoot && !a.hostPid && !a.hostNetwork && a.capabilities.length === 0 && a.hostPaths.length === 0
+    ? 'none' : JSON.stringify(a);
+  const key = `${access}\0${s.platform}\0${s.image}\0${s.imagePullPolicy}\0${s.serviceAccountTokenMounted}\0${serviceType}`;
+  let found = cache.get(key);
   if (found === undefined) {
     found = Object.freeze({
       deployment: Object.freeze(LintExemptions.annotations(LintExemptions.forDeployment(subject))),
       service: Object.freeze(LintExemptions.annotations(LintExemptions.forService(serviceType))),
     });
-    if (byProfile.size > 1000) byProfile.clear();
-    byProfile.set(key, found);
+    if (cache.size > 1000) cache.clear();
+    cache.set(key, found);
   }
   return found;
 }

@@ -198,12 +198,8 @@ export class NodeAccess {
   public readonly settings: NodeAccessSettings;
 
   private constructor(settings: NodeAccessSettings) {
-    // Immutable, as every profile is: each with*() returns a new one.
-    this.settings = Object.freeze({
-      ...settings,
-      capabilities: Object.freeze([...settings.capabilities]) as string[],
-      hostPaths: Object.freeze(settings.hostPaths.map(h => Object.freeze({ ...h }))) as HostPathMount[],
-    });
+    // Not frozen: jsii marks a struct that crosses to Python or Go with a property of its own.
+    this.settings = settings;
   }
 
   /** Shares the node's PID namespace (`hostPID`): `ps` shows the node's processes. */

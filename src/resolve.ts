@@ -147,9 +147,11 @@ const PROPS: Record<keyof GoRemoteEnvironmentProps, true> = {
   impersonation: true,
 };
 
-/** The values of the defaults, immutable, made once (a fleet resolves thousands of environments). */
+/**
+ * The values of the defaults that no caller can change, made once (a fleet resolves thousands of environments).
+ * A NodeAccess is not among them: its settings are a struct any caller may write to.
+ */
 const Defaults = {
-  nodeAccess: NodeAccess.none(),
   exposure: ServiceExposure.loadBalancer(),
   apiAccess: ApiAccess.none(),
   sshdConfig: renderSshdConfig({ user: Users.DEFAULT, root: false }),
@@ -203,8 +205,8 @@ export function resolveEnvironment(props: GoRemoteEnvironmentProps, context: Res
 
   const authorizedKeys = renderAuthorizedKeys(problems, 'authorizedKeys', props.authorizedKeys);
   const programs = validatePrograms(problems, props.programs);
-  const nodeAccess = props.nodeAccess ?? Defaults.nodeAccess;
-  const access = resolveNodeAccess(problems, 'nodeAccess', nodeAccess) ?? Defaults.nodeAccess.settings;
+  const nodeAccess = props.nodeAccess ?? NodeAccess.none();
+  const access = resolveNodeAccess(problems, 'nodeAccess', nodeAccess) ?? NodeAccess.none().settings;
   const git = props.git === undefined ? undefined : resolveGitRepository(problems, 'git', props.git);
   const workspace = resolveWorkspace(problems, 'workspace', ObjectNames.workspace(name), props.workspace);
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { App, Chart, Duration, Size, Testing } from 'cdk8s';
-import { Cpu, ImagePullPolicy } from 'cdk8s-plus-27';
+import { ApiResource, Cpu, ImagePullPolicy } from 'cdk8s-plus-27';
 import { ApiAccess, GoRemoteEnvironment, NodeAccess, Platform, ServiceExposure, ValidationErrors } from '../src';
 import { KEY, all, devContainer, one, podSpec, synth } from './util';
 
@@ -199,6 +199,19 @@ describe('GoRemoteEnvironment', () => {
 
     test('ServiceExposure.clusterIp()', () => {
       expect(one(synth({ exposure: ServiceExposure.clusterIp() }).manifests, 'Service').spec.type).toBe('ClusterIP');
+    });
+  });
+
+  describe('values that cross to Python and Go', () => {
+    test('the structs public members return can be marked by jsii (not frozen)', () => {
+      const { env } = synth({
+        nodeAccess: NodeAccess.privileged().withHostPath({ path: '/proc', mountPath: '/host/proc' }),
+        apiAccess: ApiAccess.serviceAccountToken({ kubeconfig: { secretName: 'k' } }).grantRead(ApiResource.PODS),
+        programs: [{ name: 'web', command: 'x', port: 80 }],
+      });
+      const structs = [env.nodeAccess.settings, env.nodeAccess.settings.hostPaths[0], env.kubeconfig, env.apiAccess.kubeconfigSecret,
+        ...env.apiAccess.grants, env.programs[0], NodeAccess.none().settings];
+      for (const s of structs) expect(Object.isExtensible(s)).toBe(true);
     });
   });
 
