@@ -130,14 +130,14 @@ imageWorkflow.addJobs({
         id: 'build',
         uses: 'docker/build-push-action@v6',
         with: {
-          'context': 'images/go-remote',
-          'file': 'images/go-remote/Containerfile',
-          'platforms': 'linux/amd64,linux/arm64',
-          'push': '${{ inputs.push }}',
-          'tags': '${{ env.IMAGE }}:${{ env.VERSION }}',
-          'sbom': true,
-          'provenance': 'mode=max',
-          'labels': 'org.opencontainers.image.source=${{ github.server_url }}/${{ github.repository }}\norg.opencontainers.image.version=${{ env.VERSION }}',
+          context: 'images/go-remote',
+          file: 'images/go-remote/Containerfile',
+          platforms: 'linux/amd64,linux/arm64',
+          push: '${{ inputs.push }}',
+          tags: '${{ env.IMAGE }}:${{ env.VERSION }}',
+          sbom: true,
+          provenance: 'mode=max',
+          labels: 'org.opencontainers.image.source=${{ github.server_url }}/${{ github.repository }}\norg.opencontainers.image.version=${{ env.VERSION }}',
         },
       },
       { name: 'Install cosign', if: '${{ inputs.push }}', uses: 'sigstore/cosign-installer@v3' },
@@ -220,8 +220,8 @@ class WorkflowShellQuoting extends Component {
       'tag=$(cat "$RELEASE_TAG_FILE")\n          if ! gh release view "$tag" -R "$GITHUB_REPOSITORY" 2>/dev/null; then\n            gh release create "$tag" -R "$GITHUB_REPOSITORY" -F "$CHANGELOG_FILE" -t "$tag" --target "$GITHUB_SHA"\n          fi'],
   ];
 
-  constructor(project: Project) {
-    super(project);
+  constructor(owner: Project) {
+    super(owner);
   }
 
   public postSynthesize(): void {
@@ -306,6 +306,11 @@ project.addTask('test:linters', {
 project.addTask('image', {
   description: 'Build the dev image (images/go-remote) with podman or docker: npm run image -- --tag <ref>; prints the reference for `image`',
   exec: 'bash tools/image/build.sh',
+  receiveArgs: true,
+});
+project.addTask('test:api', {
+  description: 'API compatibility tier: the jsii assembly against the 1.0 baseline (test/api/baseline.jsii) with jsii-diff; --update records a deliberate break',
+  exec: 'bash test/api/run.sh',
   receiveArgs: true,
 });
 project.addTask('lint:repo', {
