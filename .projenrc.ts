@@ -31,6 +31,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'ssh2@^1.17.0',
     '@types/ssh2@^1.15.0',
     'tsconfig-paths@^4.2.0',
+    'fast-check@^4.11.0',
   ],
   // 0.x: the API may still change (jsii-diff is not enforced for experimental APIs until 1.0).
   stability: 'experimental',
