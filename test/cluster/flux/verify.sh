@@ -44,6 +44,10 @@ if [[ ${FLUX_VERIFY_INNER:-} != 1 ]]; then
   k8s=$(bash tools/k8s/build.sh | tail -n 1) || tier_fail "tools/k8s/build.sh failed"
   fluxbin=$(bash tools/flux/build.sh | tail -n 1) || tier_fail "tools/flux/build.sh failed"
   gitserver=$(bash tools/gitserver/build.sh | tail -n 1) || tier_fail "tools/gitserver/build.sh failed"
+  # The upstream repositories with module dependencies (acme/healthcheck) build from a proxy directory prepared
+  # here, through this machine's module proxy; inside the namespace nothing can be downloaded.
+  modules=$(bash test/cluster/goproxy/prepare.sh test/cluster/upstream/acme/healthcheck | tail -n 1) ||
+    tier_fail "test/cluster/goproxy/prepare.sh failed"
   build_time=$((SECONDS - started))
   started=$SECONDS
   (cd tools/gitserver && go vet ./... && go test -count=1 ./...) >&2 || tier_fail "tools/gitserver's tests failed"
@@ -65,7 +69,7 @@ if [[ ${FLUX_VERIFY_INNER:-} != 1 ]]; then
   status=0
   FLUX_VERIFY_INNER=1 FV_K8S_BIN=$k8s FLUX_BIN=$fluxbin FV_GITSERVER=$gitserver RUN=$run FV_DIST=$dist \
     FV_BUILD_TIME=$build_time FV_SYNTH_TIME=$synth_time FV_CERTIFICATE_CRD=$certificate_crd \
-    unshare --net --mount --pid --fork --mount-proc --kill-child=SIGTERM -- bash "${BASH_SOURCE[0]}" || status=$?
+    FV_MODULES=$modules unshare --net --mount --pid --fork --mount-proc --kill-child=SIGTERM -- bash "${BASH_SOURCE[0]}" || status=$?
   [[ ${KEEP:-} == 1 ]] || rm -rf "$run"
   [[ $status == 0 ]] || tier_fail "see above"
   exit 0
@@ -172,7 +176,8 @@ step "git server on https://github.com:443 (127.0.0.1 in this namespace)"
 export GIT_SSL_CAINFO=$pki/ca.crt GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
 # shellcheck disable=SC1091 # checked on its own
 . tools/k8s/goenv.sh
-export GOFLAGS="$GOFLAGS -mod=mod" GOPROXY=off CGO_ENABLED=0 # standard library only: nothing may be downloaded
+# Nothing may be downloaded: modules come only from the directory prepare.sh filled (checked against go.sum).
+export GOFLAGS="$GOFLAGS -mod=mod" GOPROXY=file://$FV_MODULES GOSUMDB=off CGO_ENABLED=0
 while read -r repo commit; do
   dest=$RUN/clones/$repo
   git clone -q --branch main "https://github.com/$repo.git" "$dest" || fail "git clone https://github.com/$repo.git failed"
