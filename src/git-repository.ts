@@ -193,11 +193,22 @@ function resolve(problems: Problems, prop: string, git: GitRepository): Resolved
 }
 
 /**
+ * The clone container's variable naming the deploy-key Secret (`git.sshKeySecret`), for the script's messages only.
+ * @internal
+ */
+export const GIT_KEY_SECRET_ENV = 'GO_REMOTE_GIT_KEY_SECRET';
+
+/**
  * The clone init container's script. It is a constant: the URL, ref and directory arrive only as
  * environment variables, always double-quoted, and after `--` where git could take them for options.
  *
  * It clones once: an existing directory (a checkout, or anything the developer put there) is never touched.
  * A clone interrupted half-way is left under a `.partial` name and redone at the next start.
+ *
+ * A clone that fails prints git's own error, then one `go-remote: error:` line saying what failed and what to
+ * check (the URL, the ref, the deploy-key Secret, the known hosts), read from git's message. The pod template sets
+ * `terminationMessagePolicy: FallbackToLogsOnError`, so that the log's tail (both) is the init container's
+ * termination message in `kubectl describe pod`.
  * @internal
  */
 export const CLONE_SCRIPT = [
@@ -207,12 +218,41 @@ export const CLONE_SCRIPT = [
   'partial="$dest.partial"',
   'mkdir -p -- "$(dirname -- "$dest")"',
   'rm -rf -- "$partial"',
+  `url="$${EnvVars.GIT_URL}"`,
+  `ref="\${${EnvVars.GIT_BRANCH}:-\${${EnvVars.GIT_COMMIT}:-}}"`,
+  'err="$(mktemp)"',
+  // fail <what failed> <what to check>: git's error, then the one line; no checkout is left behind.
+  'fail() {',
+  '  cat -- "$err" >&2; rm -f -- "$err"; rm -rf -- "$partial"',
+  '  echo "go-remote: error: $1; check $2" >&2',
+  '  exit 1',
+  '}',
+  'has() { grep -qiE -- "$1" "$err"; }',
+  `key="\${${GIT_KEY_SECRET_ENV}:-}"`,
+  'if [ -n "$key" ]; then access="the deploy key in the Secret $key (ssh-privatekey) has read access to it"; else access="it is readable without credentials (or set git.sshKeySecret to a deploy key, with an ssh URL)"; fi',
+  'explain() {',
+  '  if has "host key verification failed|no (ed25519|ecdsa|rsa|[a-z0-9-]+) host key is known"; then',
+  '    fail "cloning $url: the SSH server\'s host key is not in git.knownHosts" "git.knownHosts (ssh-keyscan the host, then compare the fingerprints with the ones the server publishes)"',
+  '  elif has "remote branch .* not found|couldn\'t find remote ref|reference is not a tree|did not match any|unknown revision|not our ref"; then',
+  '    fail "cloning $url: the ref \'$ref\' is not in the repository" "git.ref (a branch or tag of that repository, or a commit on one of them)"',
+  '  elif has "repository not found|not found|does not appear to be a git repository|does not exist|not exported|no such"; then',
+  '    fail "cloning $url: the repository does not exist or cannot be read" "git.url, and that $access"',
+  '  elif has "permission denied|publickey|authentication failed|could not read username|not authorized|forbidden"; then',
+  '    fail "cloning $url: the server refused access" "git.url, and that $access"',
+  '  elif has "could not resolve|connection refused|timed out|no route to host|network is unreachable|unable to connect|unable to access|ssl|certificate"; then',
+  '    fail "cloning $url: cannot reach the server" "the host and port in git.url, that the pod\'s network reaches it (NetworkPolicy, proxy, DNS) and, for https, that the image trusts its CA"',
+  '  else',
+  '    fail "cloning $url${ref:+ (ref $ref)} failed" "git.url, git.ref, git.sshKeySecret and git.knownHosts"',
+  '  fi',
+  '}',
   `if [ -n "\${${EnvVars.GIT_BRANCH}:-}" ]; then`,
-  `  git clone --branch "$${EnvVars.GIT_BRANCH}" -- "$${EnvVars.GIT_URL}" "$partial"`,
+  `  git clone --branch "$${EnvVars.GIT_BRANCH}" -- "$url" "$partial" 2>"$err" || explain`,
   'else',
-  `  git clone -- "$${EnvVars.GIT_URL}" "$partial"`,
+  '  git clone -- "$url" "$partial" 2>"$err" || explain',
   'fi',
-  `if [ -n "\${${EnvVars.GIT_COMMIT}:-}" ]; then git -C "$partial" checkout --detach "$${EnvVars.GIT_COMMIT}"; fi`,
+  'cat -- "$err" >&2',
+  `if [ -n "\${${EnvVars.GIT_COMMIT}:-}" ]; then git -C "$partial" checkout -q --detach "$${EnvVars.GIT_COMMIT}" 2>"$err" || explain; fi`,
+  'cat -- "$err" >&2; rm -f -- "$err"',
   'mv -- "$partial" "$dest"',
   'echo "go-remote: cloned into $dest"',
 ].join('\n');

@@ -1,5 +1,5 @@
 import { Annotations, Containers, EnvVars, IMAGE_UID, Paths, PortNames, RUN_VOLUME_SIZE, SSH_PORT, Users, Volumes, nodeVolume } from './contract';
-import { cloneEnvironment, CLONE_SCRIPT } from './git-repository';
+import { cloneEnvironment, CLONE_SCRIPT, GIT_KEY_SECRET_ENV } from './git-repository';
 import { idleStopEnv } from './idle-stop';
 import { HostPathType } from './node-access';
 import { Platform } from './platform';
@@ -125,8 +125,12 @@ export function podTemplate(r: ResolvedEnvironment): any {
         { name: 'HOME', value: Paths.HOME },
         { name: EnvVars.CHECKOUT, value: r.git.checkout },
         ...cloneEnvironment(r.git),
+        ...(r.git.sshKeySecret ? [{ name: GIT_KEY_SECRET_ENV, value: r.git.sshKeySecret }] : []),
       ],
       workingDir: Paths.WORKSPACE,
+      // A failed clone's log ends with git's error and the script's `go-remote: error:` line: `kubectl describe pod`
+      // shows that tail as the init container's termination message.
+      terminationMessagePolicy: 'FallbackToLogsOnError',
       resources,
       securityContext: root ? { ...RESTRICTED, runAsNonRoot: false, runAsUser: 0 } : RESTRICTED,
       volumeMounts: cloneMounts,

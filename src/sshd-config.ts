@@ -5,6 +5,14 @@ import { Paths, SSH_PORT } from './contract';
 // certificate, decided at start from the files it found. Nothing else writes there; an image that does not write it
 // changes nothing (an `Include` pattern that matches no file is not an error).
 
+/**
+ * The file of the runtime volume that holds the entrypoint's `SetEnv` line (the container's environment for every SSH
+ * session). Outside `SSHD_CONFIG_INCLUDE_DIR`, whose `*.conf` files are included last: this one must come before the
+ * fallback `SetEnv`.
+ * @internal
+ */
+export const SSHD_ENVIRONMENT_FILE = `${Paths.RUN_DIR}/sshd-environment.conf`;
+
 /** @internal */
 export interface SshdConfigOptions {
   /** The only user sshd lets in (sshd not running as root can log in only its own user anyway). */
@@ -54,7 +62,12 @@ export function renderSshdConfig(options: SshdConfigOptions): string {
     'ClientAliveCountMax 4',
     'LogLevel INFO',
     'Subsystem sftp internal-sftp',
-    // Sessions that are not login shells (VS Code's commands) still find the Go toolchain and workspace.
+    // Every session (login shell or not: `ssh host cmd`, VS Code's server) gets the container's environment: the
+    // entrypoint writes one `SetEnv` line of it, each name checked and each value quoted as sshd reads quotes, or left
+    // out and logged. sshd keeps only the FIRST SetEnv line it reads, so that file comes before the fallback below,
+    // which applies when an image writes none. Nothing a user typed reaches this file itself.
+    `Include ${SSHD_ENVIRONMENT_FILE}`,
+    // The fallback: sessions still find the Go toolchain and workspace.
     `SetEnv GOPATH=${Paths.GOPATH} GOMODCACHE=${Paths.GOMODCACHE} GOCACHE=${Paths.GOCACHE} PATH=${Paths.SESSION_PATH}`,
     // HostCertificate lines for the keys that have a certificate (written by the entrypoint at start). Last, so
     // that nothing in it could override a directive above: sshd keeps the first value it reads.

@@ -69,6 +69,17 @@ describe('git repository', () => {
     expect(podSpec(manifests).containers[0].volumeMounts.map((m: any) => m.name)).not.toContain('git-credentials');
   });
 
+  test('a failed clone is visible in kubectl describe: the log\'s tail is the termination message', () => {
+    // GIVEN an ssh repository with a deploy-key Secret
+    const { manifests } = synth({ git: { url: 'git@github.com:acme/widget.git', knownHosts: [KNOWN_HOST], sshKeySecret: 'widget-deploy-key' } });
+    // THEN the clone container falls back to its log, and the script can name the Secret
+    const c = clone(manifests);
+    expect(c.terminationMessagePolicy).toBe('FallbackToLogsOnError');
+    expect(envOf(c).GO_REMOTE_GIT_KEY_SECRET).toBe('widget-deploy-key');
+    // AND without a Secret the variable is absent
+    expect(envOf(clone(synth({ git: { url: 'https://github.com/acme/widget.git' } }).manifests)).GO_REMOTE_GIT_KEY_SECRET).toBeUndefined();
+  });
+
   test('default: no repository, no clone container', () => {
     const { manifests, env } = synth();
     expect(podSpec(manifests).initContainers).toBeUndefined();
@@ -183,6 +194,54 @@ describe('the clone script, run by sh against a real repository', () => {
     expect(existsSync(dest)).toBe(false);
     expect(run(dest).status).toBe(0);
     expect(existsSync(join(dest, 'go.mod'))).toBe(true);
+  });
+
+  // The one line a failed clone prints after git's own error: what failed, and what to check.
+  const line = (stderr: string) => stderr.split('\n').filter(l => l.startsWith('go-remote: error:'));
+
+  test('GIVEN a branch that does not exist THEN git\'s error, then one go-remote line naming the ref and git.ref', () => {
+    const dest = join(work, 'ws7', 'hello');
+    const r = run(dest, { GO_REMOTE_GIT_BRANCH: 'no-such-branch' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/fatal: Remote branch no-such-branch not found[^]*go-remote: error:/);
+    expect(line(r.stderr)).toEqual([`go-remote: error: cloning ${origin}: the ref 'no-such-branch' is not in the repository; check git.ref (a branch or tag of that repository, or a commit on one of them)`]);
+    expect(r.stderr.trimEnd().split('\n').pop()).toBe(line(r.stderr)[0]);
+    expect(existsSync(dest)).toBe(false);
+    expect(existsSync(`${dest}.partial`)).toBe(false);
+  });
+
+  test('GIVEN a commit that is not in the repository THEN the go-remote line names it', () => {
+    const dest = join(work, 'ws8', 'hello');
+    const r = run(dest, { GO_REMOTE_GIT_COMMIT: 'b'.repeat(40) });
+    expect(r.status).not.toBe(0);
+    expect(line(r.stderr)).toEqual([expect.stringContaining(`the ref '${'b'.repeat(40)}' is not in the repository; check git.ref`)]);
+    expect(existsSync(dest)).toBe(false);
+  });
+
+  test('GIVEN a repository that does not exist THEN the go-remote line says so and names the URL and the access to check', () => {
+    const missing = join(work, 'missing.git');
+    const anonymous = run(join(work, 'ws9', 'hello'), { GO_REMOTE_GIT_URL: missing });
+    expect(line(anonymous.stderr)).toEqual([`go-remote: error: cloning ${missing}: the repository does not exist or cannot be read; check git.url, and that it is readable without credentials (or set git.sshKeySecret to a deploy key, with an ssh URL)`]);
+    const withKey = run(join(work, 'ws9', 'hello'), { GO_REMOTE_GIT_URL: missing, GO_REMOTE_GIT_KEY_SECRET: 'deploy-key' });
+    expect(line(withKey.stderr)).toEqual([expect.stringContaining('check git.url, and that the deploy key in the Secret deploy-key (ssh-privatekey) has read access to it')]);
+  });
+
+  test('GIVEN an ssh server whose host key is not known THEN the go-remote line points at git.knownHosts', () => {
+    // GIVEN an ssh command that fails as ssh does on an unknown host key (no server is contacted)
+    const dest = join(work, 'ws10', 'hello');
+    const fakeSsh = join(work, 'fake-ssh');
+    writeFileSync(fakeSsh, '#!/bin/sh\necho "No ED25519 host key is known for git.example.com and you have requested strict checking." >&2\necho "Host key verification failed." >&2\nexit 255\n', { mode: 0o755 });
+    const r = run(dest, { GO_REMOTE_GIT_URL: 'git@git.example.com:acme/widget.git', GIT_SSH_COMMAND: fakeSsh });
+    expect(r.stderr).toContain('Host key verification failed.');
+    expect(line(r.stderr)).toEqual([expect.stringContaining('the SSH server\'s host key is not in git.knownHosts; check git.knownHosts')]);
+  });
+
+  test('GIVEN a server that refuses the key THEN the go-remote line points at the deploy-key Secret', () => {
+    const dest = join(work, 'ws11', 'hello');
+    const fakeSsh = join(work, 'fake-ssh-denied');
+    writeFileSync(fakeSsh, '#!/bin/sh\necho "git@git.example.com: Permission denied (publickey)." >&2\nexit 255\n', { mode: 0o755 });
+    const r = run(dest, { GO_REMOTE_GIT_URL: 'git@git.example.com:acme/widget.git', GIT_SSH_COMMAND: fakeSsh, GO_REMOTE_GIT_KEY_SECRET: 'widget-key' });
+    expect(line(r.stderr)).toEqual([expect.stringContaining('the server refused access; check git.url, and that the deploy key in the Secret widget-key (ssh-privatekey) has read access to it')]);
   });
 
   test('GIVEN hostile values THEN they stay data: no command substitution, no option injection', () => {

@@ -33,7 +33,7 @@ describe('sshd_config', () => {
   });
 
   test('host certificates: included from the runtime directory the entrypoint writes at start, none named here', () => {
-    expect(d.get('Include')).toEqual(['/run/go-remote/sshd_config.d/*.conf']);
+    expect(d.get('Include')).toEqual(['/run/go-remote/sshd-environment.conf', '/run/go-remote/sshd_config.d/*.conf']);
     expect(d.get('HostCertificate')).toBeUndefined();
     // sshd keeps the first value of most directives: the Include comes last, so that nothing in the included
     // files could override a fixed directive (only HostCertificate lines are written there).
@@ -52,6 +52,19 @@ describe('sshd_config', () => {
 
   test('sessions see the Go toolchain and the workspace GOPATH', () => {
     expect(d.get('SetEnv')![0]).toBe('GOPATH=/workspace/go GOMODCACHE=/workspace/go/pkg/mod GOCACHE=/workspace/.cache/go-build PATH=/usr/local/go/bin:/workspace/go/bin:/usr/local/bin:/usr/bin:/bin');
+  });
+
+  test('every session: the entrypoint\'s SetEnv file is included before the fallback SetEnv (sshd keeps the first SetEnv line)', () => {
+    // GIVEN the rendered config
+    const lines = renderSshdConfig({ user: 'gopher', root: false }).split('\n');
+    // THEN the environment file comes first, the fallback names the Go variables, and nothing else sets variables
+    const include = lines.indexOf('Include /run/go-remote/sshd-environment.conf');
+    const fallback = lines.findIndex(l => l.startsWith('SetEnv '));
+    expect(include).toBeGreaterThan(0);
+    expect(fallback).toBe(include + 1);
+    expect(lines.filter(l => l.startsWith('SetEnv '))).toHaveLength(1);
+    expect(d.get('PermitUserEnvironment')).toEqual(['no']);
+    expect(d.get('AcceptEnv')).toBeUndefined();
   });
 
   test('no user input reaches it: the config is the same whatever the environment declares', () => {
