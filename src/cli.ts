@@ -2,8 +2,8 @@ import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { parseAllDocuments } from 'yaml';
-import { ClientFiles, ClientFilesOptions, EnvironmentSummary, SshRoute } from './client-files';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import { ClientFiles, ClientFilesOptions, EnvironmentSummary, ManifestDocument, SshRoute } from './client-files';
 import { Containers, DELVE_PORT, Labels, MANAGED_BY, Paths, PortNames, SSH_PORT } from './contract';
 import { Problems, ValidationErrors } from './errors';
 
@@ -109,12 +109,48 @@ class CliError extends Error {
   }
 }
 
+/** Problems of the manifests read (wrong shapes, values): exit code 2, one line per problem. */
+class ManifestProblems extends Error {
+  constructor(public readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+/**
+ * Limits on what is read: the manifests come from a repository, so their size and YAML aliases (anchors that
+ * can expand a small file into an exponentially large value) are bounded. cdk8s writes no aliases; a synthesized
+ * environment is a few KiB.
+ */
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+export const MAX_DOCUMENT_CHARS = 1024 * 1024;
+export const MAX_ALIASES = 20;
+
+// C0 controls but the newline, DEL, C1 controls (U+009B is a terminal's CSI), soft hyphen, bidi overrides and
+// isolates, zero-width and other invisible formatting characters, line and paragraph separators.
+const UNPRINTABLE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
+
+/**
+ * Text as it may reach a terminal or a generated file: every character that a terminal or an editor would
+ * interpret or hide (escape sequences, bidi overrides ...) written as `\u{XXXX}`. Newlines stay.
+ * @internal
+ */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, c => `\\u{${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}}`);
+}
+
 /** Runs the command line `argv` (without node and the script) and returns the exit code. */
-export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<number> {
+  // Everything printed passes through printable(): nothing read from the manifests, the cluster or the command
+  // line reaches the terminal or a generated file as a control or escape sequence.
+  const io: CliIo = { out: text => rawIo.out(printable(text)), err: text => rawIo.err(printable(text)), env: rawIo.env };
   try {
     await dispatch(argv, io);
     return 0;
   } catch (e: any) {
+    if (e instanceof ManifestProblems) {
+      io.err(e.problems.map(p => `cdk8s-go-remote: ${p}\n`).join(''));
+      return 2;
+    }
     if (ValidationErrors.isValidationError(e)) {
       io.err(ValidationErrors.problemsOf(e).map(p => `cdk8s-go-remote: ${p}\n`).join(''));
       return 1;
@@ -128,15 +164,18 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       io.err(`cdk8s-go-remote: ${e.message}\nRun cdk8s-go-remote --help for the commands and options.\n`);
       return 2;
     }
-    throw e;
+    // A bug: one line, no stack trace (CDK8S_GO_REMOTE_DEBUG=1 prints it).
+    io.err(`cdk8s-go-remote: internal error: ${String(e?.message ?? e).split('\n')[0]} (please report it)\n`);
+    if (io.env.CDK8S_GO_REMOTE_DEBUG) io.err(`${e?.stack ?? ''}\n`);
+    return 70;
   }
 }
 
 /** The launcher's entry point: runs `process.argv` and sets the exit code. */
 export function run(): void {
   main(process.argv.slice(2)).then(code => { process.exitCode = code; }, e => {
-    process.stderr.write(`cdk8s-go-remote: ${e?.stack ?? e}\n`);
-    process.exitCode = 1;
+    process.stderr.write(printable(`cdk8s-go-remote: internal error: ${String(e?.message ?? e).split('\n')[0]}\n`));
+    process.exitCode = 70;
   });
 }
 
@@ -164,7 +203,14 @@ async function dispatch(argv: string[], io: CliIo): Promise<void> {
     if (!allowed.includes(flag)) throw new CliError(`--${flag} does not apply to ${command}`, 2);
   }
 
-  const all = ClientFiles.discover(await readManifests(dir));
+  const documents = await readManifests(dir);
+  let all: EnvironmentSummary[];
+  try {
+    all = ClientFiles._discover(documents);
+  } catch (e) {
+    if (ValidationErrors.isValidationError(e)) throw new ManifestProblems(ValidationErrors.problemsOf(e));
+    throw e;
+  }
   if (all.length === 0) {
     throw new CliError(`no environment in ${dir}: expected a Deployment labelled ${Labels.MANAGED_BY}: ${MANAGED_BY} with a container "${Containers.DEV}" in its *.yaml files`);
   }
@@ -327,8 +373,12 @@ function select(all: EnvironmentSummary[], wanted: string | undefined): Environm
   return found;
 }
 
-/** Every YAML document of every *.yaml and *.yml file under `dir`, in path order. */
-async function readManifests(dir: string): Promise<any[]> {
+/**
+ * Every YAML document of every *.yaml and *.yml file under `dir`, in path order, each naming where it starts
+ * (`dist/dev.k8s.yaml:118 (document 3)`). Files over MAX_FILE_BYTES, documents over MAX_DOCUMENT_CHARS and more
+ * than MAX_ALIASES alias resolutions are refused, naming the file.
+ */
+async function readManifests(dir: string): Promise<ManifestDocument[]> {
   let stat;
   try {
     stat = await fs.stat(dir);
@@ -346,16 +396,41 @@ async function readManifests(dir: string): Promise<any[]> {
   };
   await walk(dir);
   files.sort();
-  const manifests: any[] = [];
+  const manifests: ManifestDocument[] = [];
   for (const file of files) {
+    const size = (await fs.stat(file)).size;
+    if (size > MAX_FILE_BYTES) {
+      throw new ManifestProblems([`${file}: ${size} bytes; expected at most ${MAX_FILE_BYTES} (${MAX_FILE_BYTES / 1024 / 1024} MiB) in a file of manifests`]);
+    }
+    const text = await fs.readFile(file, 'utf8');
+    const lines = new LineCounter();
     // YAML 1.1, as cdk8s writes it.
-    for (const doc of parseAllDocuments(await fs.readFile(file, 'utf8'), { version: '1.1' })) {
-      if (doc.errors.length) throw new CliError(`${file}: ${doc.errors[0].message}`);
-      const value = doc.toJS();
-      if (value !== null && value !== undefined) manifests.push(value);
+    const docs = parseAllDocuments(text, { version: '1.1', lineCounter: lines, prettyErrors: false });
+    for (const [i, doc] of (Array.isArray(docs) ? docs : []).entries()) {
+      const where = `${file}:${lines.linePos(doc.range[0]).line} (document ${i + 1})`;
+      if (doc.errors.length) throw new ManifestProblems([`${where}: not valid YAML: ${oneLine(doc.errors[0].message)}`]);
+      if (doc.range[2] - doc.range[0] > MAX_DOCUMENT_CHARS) {
+        throw new ManifestProblems([`${where}: ${doc.range[2] - doc.range[0]} characters; expected a document of at most ${MAX_DOCUMENT_CHARS}`]);
+      }
+      let value: unknown;
+      try {
+        value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+      } catch (e: any) {
+        const why = e instanceof RangeError ? 'nested too deeply'
+          : /alias/i.test(String(e?.message)) ? `more YAML aliases than the ${MAX_ALIASES} allowed (cdk8s writes none)`
+            : oneLine(String(e?.message ?? e));
+        throw new ManifestProblems([`${where}: ${why}`]);
+      }
+      if (value !== null && value !== undefined) manifests.push({ value, source: where });
     }
   }
   return manifests;
+}
+
+/** The first line of a message, at most 200 characters. */
+function oneLine(text: string): string {
+  const line = text.split('\n')[0];
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
 
 /** Runs kubectl without a shell; every argument is a separate word. */

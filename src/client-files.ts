@@ -2,7 +2,7 @@ import { checkHostCertificateAuthority, checkPublicKey } from './authorized-keys
 import { Annotations, Containers, DELVE_PORT, EnvVars, Labels, MANAGED_BY, PortNames, SSH_PORT, Users } from './contract';
 import { Problems } from './errors';
 import type { GoRemoteEnvironment } from './go-remote-environment';
-import { checkPort, checkSafeText, isDnsLabel, isIpAddress } from './validation';
+import { checkAbsolutePath, checkPort, checkSafeText, isDnsLabel, isIpAddress } from './validation';
 
 const HOST_CA_ANNOTATION = Annotations.HOST_CA;
 const MANAGED_BY_LABEL = Labels.MANAGED_BY;
@@ -218,6 +218,7 @@ export class ClientFiles {
    * The client files of an environment in this app.
    */
   public static forEnvironment(env: GoRemoteEnvironment, options: ClientFilesOptions = {}): ClientFiles {
+    const servicePorts = new Set<string>((env.service.toJson().spec?.ports ?? []).map((p: any) => p.name));
     return ClientFiles.forSummary({
       name: env.name,
       namespace: env.namespace,
@@ -225,10 +226,10 @@ export class ClientFiles {
       sshPort: env.sshPort,
       checkoutPath: env.checkoutPath,
       serviceType: env.exposure.serviceType,
-      // The Service publishes every program port but those declared `expose: false`.
+      // What the Service publishes, read from the Service itself (as `discover` reads it from the manifests).
       programPorts: env.programs
         .filter(p => p.port !== undefined)
-        .map(p => ({ name: p.name, port: p.port!, published: p.expose !== false })),
+        .map(p => ({ name: p.name, port: p.port!, published: servicePorts.has(p.name) })),
       hostCertificateAuthority: env.hostCertificateAuthority,
     }, options);
   }
@@ -239,65 +240,25 @@ export class ClientFiles {
    *
    * Names and users read from the manifests are checked, since they end up in ssh configuration and commands.
    */
+  // Manifests come from a repository and may have been edited: every field read is checked for its shape (a
+  // mapping, a list, a string, a port) and every string for what it ends up in (ssh configuration, commands,
+  // the terminal). Problems are thrown as one validation error naming each object (`manifests[3], Deployment
+  // dev/alice: spec.template.spec.containers`); nothing else is ever thrown.
   public static discover(manifests: any[]): EnvironmentSummary[] {
-    const problems = new Problems();
-    const services = new Map<string, any>();
-    for (const m of manifests) {
-      if (m?.kind === 'Service' && m.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY) {
-        services.set(`${m.metadata.namespace ?? ''}/${m.metadata.name}`, m);
-      }
+    if (!Array.isArray(manifests)) {
+      const problems = new Problems();
+      problems.add('manifests', brief(manifests), 'expected a list of parsed YAML documents');
+      problems.throwIfAny();
     }
-    const found: EnvironmentSummary[] = [];
-    manifests.forEach((m, index) => {
-      if (m?.kind !== 'Deployment' || m.metadata?.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY) return;
-      const containers: any[] = m.spec?.template?.spec?.containers ?? [];
-      const dev = containers.find(c => c?.name === DEV_CONTAINER);
-      if (!dev) return;
-      const name = m.metadata.name;
-      const namespace: string | undefined = m.metadata.namespace ?? undefined;
-      // The names are checked before they appear in a message, so that a message never carries a raw newline.
-      if (typeof name !== 'string' || !isDnsLabel(name)) {
-        problems.add(`manifests[${index}].metadata.name`, name, 'expected a DNS-1123 label (the Deployment of an environment)');
-        return;
-      }
-      if (namespace !== undefined && (typeof namespace !== 'string' || !isDnsLabel(namespace))) {
-        problems.add(`manifests[${index}].metadata.namespace`, namespace, `expected a DNS-1123 label (the Deployment ${name})`);
-        return;
-      }
-      const at = `Deployment ${namespace ? `${namespace}/` : ''}${name}`;
-      const envVar = (key: string) => (dev.env ?? []).find((e: any) => e?.name === key)?.value;
-      const sshUser = envVar(EnvVars.USER) ?? Users.DEFAULT;
-      if (typeof sshUser !== 'string' || !LOGIN.test(sshUser)) {
-        problems.add(`${at} env ${EnvVars.USER}`, sshUser, LOGIN_EXPECTED);
-        return;
-      }
-      const ports: any[] = dev.ports ?? [];
-      const sshPort = ports.find(p => p?.name === PortNames.SSH)?.containerPort ?? SSH_PORT;
-      const badPort = ports.find(p => typeof p?.name !== 'string' || !isDnsLabel(p.name, 15) || !Number.isInteger(p?.containerPort));
-      if (badPort) {
-        problems.add(`${at} container dev ports`, badPort, `expected named ports: ${PORT_NAME_EXPECTED}, and a containerPort`);
-        return;
-      }
-      const service = services.get(`${namespace ?? ''}/${name}`);
-      const published = new Set<string>((service?.spec?.ports ?? []).map((p: any) => p?.name));
-      const checkout = envVar(EnvVars.CHECKOUT);
-      const ca = m.metadata.annotations?.[HOST_CA_ANNOTATION];
-      if (ca !== undefined && checkHostCertificateAuthority(problems, `${at} annotation ${HOST_CA_ANNOTATION}`, ca) === undefined) return;
-      found.push({
-        name,
-        namespace,
-        sshUser,
-        sshPort,
-        checkoutPath: typeof checkout === 'string' ? checkout : undefined,
-        serviceType: service ? service.spec?.type ?? 'ClusterIP' : undefined,
-        programPorts: ports
-          .filter(p => p.name !== PortNames.SSH)
-          .map(p => ({ name: p.name, port: p.containerPort, published: published.has(p.name) })),
-        hostCertificateAuthority: ca,
-      });
-    });
-    problems.throwIfAny();
-    return found;
+    return discoverEnvironments(manifests.map((value, i) => ({ value, source: `manifests[${i}]` })));
+  }
+
+  /**
+   * `discover` over documents that name their source (`dist/dev.k8s.yaml:118 (document 3)`), for messages.
+   * @internal
+   */
+  public static _discover(documents: ManifestDocument[]): EnvironmentSummary[] {
+    return discoverEnvironments(documents);
   }
 
   /**
@@ -369,7 +330,18 @@ export class ClientFiles {
   private constructor(environment: EnvironmentSummary, options: ClientFilesOptions, names: { [option: string]: string }) {
     const name = (option: keyof ClientFilesOptions | 'hostName' | 'port') => names[option] ?? option;
     const problems = new Problems();
+    // From JavaScript anything can arrive: the wrong type is a validation error, never a TypeError.
+    if (!isMapping(environment)) problems.add('environment', brief(environment), 'expected an EnvironmentSummary (from discover)');
+    if (options !== undefined && !isMapping(options)) problems.add('options', brief(options), 'expected ClientFilesOptions');
+    if (isMapping(options) && options.route !== undefined && !(options.route instanceof SshRoute)) {
+      problems.add(name('route'), brief(options.route), 'expected an SshRoute (SshRoute.direct(), portForward() or kubectlExec())');
+    }
+    if (isMapping(options) && options.hostKeys !== undefined && !Array.isArray(options.hostKeys)) {
+      problems.add(name('hostKeys'), brief(options.hostKeys), 'expected a list of public keys');
+    }
+    problems.throwIfAny();
     const env = environment;
+    options = options ?? {};
     const route = options.route ?? SshRoute.kubectlExec();
     const alias = options.alias ?? (env.namespace ? `${env.namespace}-${env.name}` : env.name);
     const identityFile = options.identityFile ?? '~/.ssh/id_ed25519';
@@ -384,7 +356,16 @@ export class ClientFiles {
     }
     if (typeof env.sshUser !== 'string' || !LOGIN.test(env.sshUser)) problems.add('environment.sshUser', env.sshUser, LOGIN_EXPECTED);
     checkPort(problems, 'environment.sshPort', env.sshPort);
-    (env.programPorts ?? []).forEach((p, i) => {
+    if (env.serviceType !== undefined && !SERVICE_TYPES.includes(env.serviceType)) {
+      problems.add('environment.serviceType', env.serviceType, `expected ${SERVICE_TYPES.join(', ')}`);
+    }
+    if (env.checkoutPath !== undefined) checkAbsolutePath(problems, 'environment.checkoutPath', env.checkoutPath);
+    if (!Array.isArray(env.programPorts)) problems.add('environment.programPorts', brief(env.programPorts), 'expected a list');
+    (Array.isArray(env.programPorts) ? env.programPorts : []).forEach((p, i) => {
+      if (!isMapping(p)) {
+        problems.add(`environment.programPorts[${i}]`, brief(p), 'expected { name, port, published }');
+        return;
+      }
       if (typeof p.name !== 'string' || !isDnsLabel(p.name, 15)) problems.add(`environment.programPorts[${i}].name`, p.name, PORT_NAME_EXPECTED);
       checkPort(problems, `environment.programPorts[${i}].port`, p.port);
     });
@@ -527,19 +508,287 @@ function checkHostName(problems: Problems, prop: string, value: string | undefin
   }
 }
 
-/** A path for an ssh_config line: quoted when it has spaces; no quotes or control characters. */
-function checkConfigPath(problems: Problems, prop: string, value: string): void {
+// ssh_config(5) reads these unquoted exactly as written; anything else is written in double quotes.
+const PLAIN_CONFIG_VALUE = /^[A-Za-z0-9_.\/~:@+,-]+$/;
+// The '%' tokens ssh expands in IdentityFile and UserKnownHostsFile (ssh_config(5) TOKENS), in every OpenSSH
+// since 7.x; '%%' is a '%'. Any other '%' makes ssh stop with "unknown key".
+const CONFIG_TOKEN = /%[%CdhiLlnpru]/g;
+
+/**
+ * A path for an ssh_config line (IdentityFile, UserKnownHostsFile), refused unless ssh reads it back exactly as
+ * given, whatever its OpenSSH version: it is written in double quotes unless it is plain (so a value starting with
+ * '#' or '=', or with whitespace or a quote, is one quoted argument, not a comment, a separator or two files);
+ * inside them, no '"', and no '\\' before '\\', '\'' or '"' or at the end (OpenSSH 8.7 and later read those as
+ * escapes, earlier versions do not). '~', '%' tokens and '${VAR}' keep the meaning ssh gives them.
+ */
+function checkConfigPath(problems: Problems, prop: string, value: unknown): void {
   if (typeof value !== 'string' || value === '') {
     problems.add(prop, value, 'expected a path');
-  } else if (checkSafeText(problems, prop, value) && value.includes('"')) {
+  } else if (!checkSafeText(problems, prop, value)) {
+    return;
+  } else if (value.includes('"')) {
     problems.add(prop, value, 'expected a path without \'"\', which ssh_config cannot carry inside a quoted value');
+  } else if (/\\(["'\\]|$)/.test(value)) {
+    problems.add(prop, value, 'expected a path without \'\\\' before \'\\\', \'\'\' or \'"\' or at the end: OpenSSH 8.7 and later read it as an escape, earlier versions as a character');
+  } else if (value.replace(CONFIG_TOKEN, '').includes('%')) {
+    problems.add(prop, value, 'expected \'%\' only in one of ssh\'s tokens (%d, %u, %h ...): write \'%%\' for a \'%\' in the file name');
+  } else if (value.length > 1024) {
+    problems.add(prop, value, 'expected a path of at most 1024 characters');
   }
 }
 
+/** The value as ssh_config reads it back: plain, or in double quotes (checkConfigPath refused what quotes cannot carry). */
 function configValue(value: string): string {
-  return /\s/.test(value) ? `"${value}"` : value;
+  return PLAIN_CONFIG_VALUE.test(value) ? value : `"${value}"`;
 }
 
 function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * A parsed YAML document and where it came from (`dist/dev.k8s.yaml:118 (document 3)`), for messages.
+ * @internal
+ */
+export interface ManifestDocument {
+  /** The document as parsed (`toJS`). */
+  readonly value: unknown;
+  /** Where it came from, already safe to print. */
+  readonly source: string;
+}
+
+type Mapping = { readonly [key: string]: unknown };
+
+function isMapping(value: unknown): value is Mapping {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** What kind of value this is, in words: for messages about the shape of a manifest. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `a ${typeof value}`;
+}
+
+/**
+ * A value shortened for a message: at most 4 entries of a mapping or list and 2 levels deep, so that a message
+ * about a large or aliased (shared, repeated) part of a manifest stays one short line.
+ * @internal
+ */
+export function brief(value: unknown, depth = 2): unknown {
+  if (typeof value === 'string') return value.length > 120 ? `${value.slice(0, 117)}...` : value;
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth === 0) return Array.isArray(value) ? ['...'] : { '...': '...' };
+  if (Array.isArray(value)) {
+    const items = value.slice(0, 4).map(v => brief(v, depth - 1));
+    return value.length > 4 ? [...items, '...'] : items;
+  }
+  const entries = Object.entries(value);
+  const out: { [key: string]: unknown } = {};
+  for (const [k, v] of entries.slice(0, 4)) out[brief(k) as string] = brief(v, depth - 1);
+  if (entries.length > 4) out['...'] = '...';
+  return out;
+}
+
+const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer'];
+
+/**
+ * Reads the fields of one object of the manifests, recording a problem for each field of the wrong shape under
+ * `<source>, <kind> [<namespace>/]<name>: <field>`.
+ */
+class ObjectReader {
+  private label: string;
+
+  constructor(private readonly problems: Problems, private readonly source: string, private readonly kind: string) {
+    this.label = `${source}, ${kind}`;
+  }
+
+  /** From now on messages name the object (its names were checked). */
+  public named(namespace: string | undefined, name: string): void {
+    this.label = `${this.source}, ${this.kind} ${namespace ? `${namespace}/` : ''}${name}`;
+  }
+
+  public at(field: string): string {
+    return `${this.label}: ${field}`;
+  }
+
+  public add(field: string, value: unknown, expected: string): void {
+    this.problems.add(this.at(field), brief(value), expected);
+  }
+
+  /** A mapping; `optional` accepts a missing field (undefined or null) as empty. */
+  public mapping(field: string, value: unknown, optional = false): Mapping | undefined {
+    if (isMapping(value)) return value;
+    if (optional && (value === undefined || value === null)) return {};
+    this.add(field, value, `expected a mapping, found ${kindOf(value)}`);
+    return undefined;
+  }
+
+  /** A list of mappings; a missing field (undefined or null) is an empty list. */
+  public mappings(field: string, value: unknown): Mapping[] | undefined {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) {
+      this.add(field, value, `expected a list, found ${kindOf(value)}`);
+      return undefined;
+    }
+    let ok = true;
+    value.forEach((item, i) => {
+      if (!isMapping(item)) {
+        this.add(`${field}[${i}]`, item, `expected a mapping, found ${kindOf(item)}`);
+        ok = false;
+      }
+    });
+    return ok ? value as Mapping[] : undefined;
+  }
+
+  /** A string, or undefined when the field is missing (undefined or null). */
+  public optionalString(field: string, value: unknown): string | undefined | false {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === 'string') return value;
+    this.add(field, value, `expected a string, found ${kindOf(value)}`);
+    return false;
+  }
+}
+
+/** Whether the document is a `kind` object labelled as managed by this library. */
+function isManaged(value: unknown, kind: string): value is Mapping & { metadata: Mapping & { labels: Mapping } } {
+  return isMapping(value) && value.kind === kind && isMapping(value.metadata) && isMapping(value.metadata.labels)
+    && value.metadata.labels[MANAGED_BY_LABEL] === MANAGED_BY;
+}
+
+function discoverEnvironments(documents: ManifestDocument[]): EnvironmentSummary[] {
+  const problems = new Problems();
+  // The managed Services by `<namespace>/<name>` (names of any other type match no environment).
+  const services = new Map<string, ManifestDocument[]>();
+  for (const d of documents) {
+    if (!isManaged(d.value, 'Service')) continue;
+    const { name, namespace } = d.value.metadata;
+    if (typeof name !== 'string' || (namespace !== undefined && namespace !== null && typeof namespace !== 'string')) continue;
+    const key = `${namespace ?? ''}/${name}`;
+    services.set(key, [...services.get(key) ?? [], d]);
+  }
+  const found: EnvironmentSummary[] = [];
+  const firstSource = new Map<string, string>();
+  for (const d of documents) {
+    if (!isManaged(d.value, 'Deployment')) continue;
+    const summary = readEnvironment(problems, d, services);
+    if (summary === undefined) continue;
+    const key = `${summary.namespace ?? ''}/${summary.name}`;
+    const first = firstSource.get(key);
+    if (first !== undefined) {
+      problems.add(`${d.source}, Deployment ${summary.namespace ? `${summary.namespace}/` : ''}${summary.name}`, summary.name,
+        `another environment has the same namespace and name (${first}): expected each once`);
+      continue;
+    }
+    firstSource.set(key, d.source);
+    found.push(summary);
+  }
+  problems.throwIfAny();
+  return found;
+}
+
+/** The summary of one managed Deployment, or undefined (not an environment, or problems recorded). */
+function readEnvironment(problems: Problems, d: ManifestDocument, services: Map<string, ManifestDocument[]>): EnvironmentSummary | undefined {
+  const m = d.value as Mapping & { metadata: Mapping };
+  const r = new ObjectReader(problems, d.source, 'Deployment');
+  const before = problems.count;
+
+  const spec = r.mapping('spec', m.spec);
+  const template = spec && r.mapping('spec.template', spec.template);
+  const podSpec = template && r.mapping('spec.template.spec', template.spec);
+  const containers = podSpec && r.mappings('spec.template.spec.containers', podSpec.containers);
+  if (!containers) return undefined;
+  let dev: Mapping | undefined;
+  let devIndex = -1;
+  containers.forEach((c, i) => {
+    const cname = r.optionalString(`spec.template.spec.containers[${i}].name`, c.name);
+    if (cname === DEV_CONTAINER && dev === undefined) {
+      dev = c;
+      devIndex = i;
+    }
+  });
+  if (problems.count > before) return undefined;
+  // A Deployment of ours without the dev container is not an environment (another workload of the app).
+  if (dev === undefined) return undefined;
+
+  // The names are checked before they appear in a message, so that a message never carries a raw newline.
+  const name = m.metadata.name;
+  const rawNamespace = m.metadata.namespace;
+  if (typeof name !== 'string' || !isDnsLabel(name)) {
+    r.add('metadata.name', name, 'expected a DNS-1123 label (the Deployment of an environment)');
+    return undefined;
+  }
+  if (rawNamespace !== undefined && rawNamespace !== null && (typeof rawNamespace !== 'string' || !isDnsLabel(rawNamespace))) {
+    r.add('metadata.namespace', rawNamespace, `expected a DNS-1123 label (the Deployment ${name})`);
+    return undefined;
+  }
+  const namespace = typeof rawNamespace === 'string' ? rawNamespace : undefined;
+  r.named(namespace, name);
+
+  const at = `spec.template.spec.containers[${devIndex}]`;
+  const env = r.mappings(`${at}.env`, dev.env);
+  const envVar = (key: string): string | undefined | false => {
+    if (!env) return false;
+    const i = env.findIndex(e => e.name === key);
+    if (i < 0) return undefined;
+    const value = env[i].value;
+    if (typeof value === 'string') return value;
+    r.add(`${at}.env[${i}].value`, value, `expected a string (${key}; the command reads it from the manifest, so not valueFrom)`);
+    return false;
+  };
+  const user = envVar(EnvVars.USER);
+  const sshUser = user ?? Users.DEFAULT;
+  if (typeof sshUser === 'string' && !LOGIN.test(sshUser)) r.add(`${at}.env ${EnvVars.USER}`, sshUser, LOGIN_EXPECTED);
+  const checkout = envVar(EnvVars.CHECKOUT);
+  if (typeof checkout === 'string') checkAbsolutePath(problems, r.at(`${at}.env ${EnvVars.CHECKOUT}`), checkout);
+
+  const ports = r.mappings(`${at}.ports`, dev.ports) ?? [];
+  ports.forEach((p, i) => {
+    if (typeof p.name !== 'string' || !isDnsLabel(p.name, 15)) r.add(`${at}.ports[${i}].name`, p.name, `expected ${PORT_NAME_EXPECTED}`);
+    checkPort(problems, r.at(`${at}.ports[${i}].containerPort`), p.containerPort);
+  });
+  const sshPort = ports.find(p => p.name === PortNames.SSH)?.containerPort ?? SSH_PORT;
+
+  const annotations = r.mapping('metadata.annotations', m.metadata.annotations, true);
+  const rawCa = annotations?.[HOST_CA_ANNOTATION];
+  const ca = rawCa === undefined ? undefined : checkHostCertificateAuthority(problems, r.at(`metadata.annotations ${HOST_CA_ANNOTATION}`), rawCa);
+
+  let serviceType: string | undefined;
+  const published = new Set<string>();
+  const matching = services.get(`${namespace ?? ''}/${name}`) ?? [];
+  if (matching.length > 1) {
+    r.add('Service', name, `is declared ${matching.length} times (${matching.map(s => s.source).join(', ')}): expected one Service of the same name`);
+  } else if (matching.length === 1) {
+    const s = new ObjectReader(problems, matching[0].source, 'Service');
+    s.named(namespace, name);
+    const service = matching[0].value as Mapping;
+    const sspec = s.mapping('spec', service.spec);
+    if (sspec) {
+      const type = s.optionalString('spec.type', sspec.type);
+      if (type !== false) {
+        serviceType = type ?? 'ClusterIP';
+        if (!SERVICE_TYPES.includes(serviceType)) {
+          s.add('spec.type', type, `expected ${SERVICE_TYPES.join(', ')} (an environment's Service)`);
+        }
+      }
+      (s.mappings('spec.ports', sspec.ports) ?? []).forEach((p, i) => {
+        const pname = s.optionalString(`spec.ports[${i}].name`, p.name);
+        if (typeof pname === 'string') published.add(pname);
+      });
+    }
+  }
+  if (problems.count > before || user === false || checkout === false) return undefined;
+  return {
+    name,
+    namespace,
+    sshUser: sshUser as string,
+    sshPort: sshPort as number,
+    checkoutPath: checkout,
+    serviceType,
+    programPorts: ports
+      .filter(p => p.name !== PortNames.SSH)
+      .map(p => ({ name: p.name as string, port: p.containerPort as number, published: published.has(p.name as string) })),
+    hostCertificateAuthority: ca,
+  };
 }

@@ -1,13 +1,14 @@
-import { execFile } from 'child_process';
+import { execFile, execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { utils } from 'ssh2';
 import * as ts from 'typescript';
+import { parseAllDocuments, stringify } from 'yaml';
 import { GoRemoteEnvironment, ServiceExposure } from '../src';
 import { KEY } from './util';
-import { main } from '../src/cli';
+import { main, MAX_ALIASES, MAX_DOCUMENT_CHARS, MAX_FILE_BYTES } from '../src/cli';
 import { ClientFiles, SshRoute } from '../src/client-files';
 
 const REPO = path.join(__dirname, '..');
@@ -37,9 +38,10 @@ beforeAll(() => {
       authorizedKeys: [KEY],
       git: { url: 'https://github.com/acme/widget.git' },
       programs: [
-        { name: 'delve', command: 'dlv debug --headless --listen=:2345 --api-version=2 --accept-multiclient', port: 2345 },
+        { name: 'delve', command: 'dlv debug --headless --listen=:2345 --api-version=2 --accept-multiclient', port: 2345, expose: true },
         { name: 'pprof', command: 'sleep infinity', port: 6060, expose: false },
       ],
+      exposure: ServiceExposure.loadBalancer({ sourceRanges: ['203.0.113.0/24'] }),
     }),
     bob: new GoRemoteEnvironment(dev, 'bob', { name: 'bob', authorizedKeys: [KEY], exposure: ServiceExposure.clusterIp() }),
     carol: new GoRemoteEnvironment(edge, 'carol', { name: 'carol', authorizedKeys: [KEY], exposure: ServiceExposure.nodePort() }),
@@ -360,8 +362,8 @@ describe('host certificates', () => {
     fs.mkdirSync(edited, { recursive: true });
     fs.writeFileSync(path.join(edited, file), fs.readFileSync(path.join(caDist, file), 'utf8').replace(CA_PLAIN, 'ssh-ed25519 AAAA'));
     const result = await cli('known-hosts', edited);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/'Deployment sec\/dave annotation go-remote\.cdk8s\.io\/host-certificate-authority' is "ssh-ed25519 AAAA"; expected the base64 data/);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/'.*dist-ca-edited\/[^ ]+\.yaml:\d+ \(document \d+\), Deployment sec\/dave: metadata\.annotations go-remote\.cdk8s\.io\/host-certificate-authority' is "ssh-ed25519 AAAA"; expected the base64 data/);
   });
 });
 
@@ -430,10 +432,157 @@ describe('usage', () => {
     expect((await cli('ssh-config', path.join(tmp, 'nope'))).stderr).toMatch(/nope: no such directory/);
     fs.writeFileSync(path.join(empty, 'bad.yaml'), 'kind: [unclosed\n');
     const result = await cli('ssh-config', empty);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain(path.join(empty, 'bad.yaml'));
   });
 });
+
+/**
+ * Issue 14, section 8: the manifests come from a repository that anyone with write access may have edited.
+ * Each case is the dev chart of the directory above with one object edited.
+ */
+describe('manifests read from a repository', () => {
+  jest.setTimeout(60_000); // each case runs the CLI over a synthesized chart; the machine may be loaded
+
+  /** GIVEN the dev chart's documents edited by `edit`, written as `<name>/dev.yaml` (or `file`). */
+  function edited(name: string, edit: (docs: any[]) => void, file = 'dev.yaml'): string {
+    const source = fs.readdirSync(dist).find(f => f.startsWith('dev') && f.endsWith('.yaml'))!;
+    const docs = parseAllDocuments(fs.readFileSync(path.join(dist, source), 'utf8')).map(d => d.toJS());
+    edit(docs);
+    const dir = path.join(tmp, 'edited', name);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, file), docs.map(d => stringify(d)).join('---\n'));
+    return dir;
+  }
+  const deployment = (docs: any[], name = 'alice') => docs.find(d => d.kind === 'Deployment' && d.metadata.name === name);
+  const devContainer = (docs: any[]) => deployment(docs).spec.template.spec.containers.find((c: any) => c.name === 'dev');
+  const service = (docs: any[]) => docs.find(d => d.kind === 'Service' && d.metadata.name === 'alice');
+
+  /** THEN exit code 2 and one line per problem, each naming the file, the document and the object; no stack trace. */
+  async function refused(dir: string, ...expected: RegExp[]): Promise<string> {
+    const result = await cli('ports', dir);
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(expected.length);
+    expected.forEach((e, i) => expect(lines[i]).toMatch(e));
+    expect(result.stderr).not.toMatch(/\n\s+at |TypeError|ReferenceError/);
+    return result.stderr;
+  }
+  const at = (dir: string, object: string) => `^cdk8s-go-remote: '${escape(path.join(dir, 'dev.yaml'))}:\\d+ \\(document \\d+\\), ${escape(object)}: `;
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+  test('containers not a list', async () => {
+    const dir = edited('containers', docs => { deployment(docs).spec.template.spec.containers = { name: 'dev' }; });
+    await refused(dir, new RegExp(`${at(dir, 'Deployment')}spec\\.template\\.spec\\.containers' is \\{"name":"dev"\\}; expected a list, found a mapping$`));
+  });
+
+  test('env not a list', async () => {
+    const dir = edited('env', docs => { devContainer(docs).env = { GO_REMOTE_USER: 'gopher' }; });
+    await refused(dir, new RegExp(`${at(dir, 'Deployment dev/alice')}spec\\.template\\.spec\\.containers\\[0\\]\\.env' is .*; expected a list, found a mapping$`));
+  });
+
+  test('an env value not a string', async () => {
+    const dir = edited('env-value', docs => { devContainer(docs).env.find((e: any) => e.name === 'GO_REMOTE_USER').value = ['gopher']; });
+    await refused(dir, new RegExp(`${at(dir, 'Deployment dev/alice')}spec\\.template\\.spec\\.containers\\[0\\]\\.env\\[\\d+\\]\\.value' is \\["gopher"\\]; expected a string`));
+  });
+
+  test('container ports not a list, and a containerPort not a number', async () => {
+    let dir = edited('ports', docs => { devContainer(docs).ports = '2222'; });
+    await refused(dir, new RegExp(`${at(dir, 'Deployment dev/alice')}spec\\.template\\.spec\\.containers\\[0\\]\\.ports' is "2222"; expected a list, found a string$`));
+    dir = edited('port-type', docs => { devContainer(docs).ports[0].containerPort = '2222'; });
+    await refused(dir, new RegExp(`${at(dir, 'Deployment dev/alice')}spec\\.template\\.spec\\.containers\\[0\\]\\.ports\\[0\\]\\.containerPort' is "2222"; expected a whole number`));
+  });
+
+  test('the Service\'s spec.ports not a list', async () => {
+    const dir = edited('service-ports', docs => { service(docs).spec.ports = { name: 'ssh', port: 2222 }; });
+    await refused(dir, new RegExp(`${at(dir, 'Service dev/alice')}spec\\.ports' is .*; expected a list, found a mapping$`));
+  });
+
+  test('spec of the Deployment not a mapping', async () => {
+    const dir = edited('spec', docs => { deployment(docs).spec = 'x'; });
+    await refused(dir, new RegExp(`${at(dir, 'Deployment')}spec' is "x"; expected a mapping, found a string$`));
+  });
+
+  test('a file over the size limit is refused before it is read', async () => {
+    const dir = path.join(tmp, 'edited', 'big');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'big.yaml');
+    fs.closeSync(fs.openSync(file, 'w'));
+    fs.truncateSync(file, MAX_FILE_BYTES + 1); // sparse: nothing is written
+    await refused(dir, new RegExp(`^cdk8s-go-remote: ${escape(file)}: ${MAX_FILE_BYTES + 1} bytes; expected at most ${MAX_FILE_BYTES} \\(16 MiB\\) in a file of manifests$`));
+  });
+
+  test('a document over the size limit', async () => {
+    const dir = edited('big-document', docs => { deployment(docs).metadata.annotations = { note: 'x'.repeat(MAX_DOCUMENT_CHARS) }; });
+    await refused(dir, new RegExp(`^cdk8s-go-remote: ${escape(path.join(dir, 'dev.yaml'))}:\\d+ \\(document \\d+\\): \\d+ characters; expected a document of at most ${MAX_DOCUMENT_CHARS}$`));
+  });
+
+  test('YAML aliases beyond a small count (a "billion laughs" document) are refused', async () => {
+    const dir = path.join(tmp, 'edited', 'aliases');
+    fs.mkdirSync(dir, { recursive: true });
+    const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    fs.writeFileSync(path.join(dir, 'laughs.yaml'), lines.join('\n') + '\n');
+    await refused(dir, new RegExp(`^cdk8s-go-remote: ${escape(path.join(dir, 'laughs.yaml'))}:1 \\(document 1\\): more YAML aliases than the ${MAX_ALIASES} allowed \\(cdk8s writes none\\)$`));
+    // A few aliases are fine.
+    fs.writeFileSync(path.join(dir, 'laughs.yaml'), 'a: &a [1]\nb: [*a, *a]\n');
+    expect((await cli('ports', dir)).stderr).toMatch(/no environment in/);
+  });
+
+  test('spec.type with an escape sequence: refused, and the terminal gets no escape character', async () => {
+    const dir = edited('service-type', docs => { service(docs).spec.type = '\u001b[2J\u001b[31mLoadBalancer\u009b0m'; });
+    const stderr = await refused(dir, new RegExp(`${at(dir, 'Service dev/alice')}spec\\.type' is .*LoadBalancer.*; expected ClusterIP, NodePort, LoadBalancer`));
+    expect(stderr).not.toMatch(/[\u001b\u009b]/);
+  });
+
+  test('a file name with control characters is printed escaped', async () => {
+    const dir = edited('file-name', () => undefined, 'dev\u001b]0;owned\u0007\u202e.yaml');
+    fs.appendFileSync(path.join(dir, 'dev\u001b]0;owned\u0007\u202e.yaml'), '---\nkind: [unclosed\n');
+    const result = await cli('ports', dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    expect(result.stderr).toContain('dev\\u{001B}]0;owned\\u{0007}\\u{202E}.yaml');
+  });
+
+  test('a checkout path with a C1 control (U+009B, a terminal\'s CSI) never reaches the terminal or launch.json raw', async () => {
+    const dir = edited('checkout', docs => { devContainer(docs).env.find((e: any) => e.name === 'GO_REMOTE_CHECKOUT').value = '/workspace/\u009b31m'; });
+    const result = await cli('launch-json', dir);
+    expect(result.stdout + result.stderr).not.toMatch(/[\u0080-\u009f]/);
+    expect(result.stdout + result.stderr).toMatch(/\\u(\{009B\}|009b)/);
+  });
+
+  test('--identity-file starting with # or holding whitespace: ssh reads back exactly the path given', async () => {
+    for (const file of ['#x', '~/My Keys/id_ed25519', '=x', 'a\\b']) {
+      const result = await cli('ssh-config', dist, '--env', 'bob', '--identity-file', file);
+      expect(result.code).toBe(0);
+      expect(sshIdentityFile(result.stdout, 'dev-bob')).toBe(file);
+    }
+  });
+
+  test('--identity-file that some ssh would read differently is refused', async () => {
+    for (const [file, message] of [
+      ['~/.ssh/100%', /expected '%' only in one of ssh's tokens/],
+      ['~/keys\\"', /expected a path without '"'/],
+      ['~/keys\\', /expected a path without '\\' before/],
+    ] as const) {
+      const result = await cli('ssh-config', dist, '--env', 'bob', '--identity-file', file);
+      expect(result).toMatchObject({ code: 1, stdout: '' });
+      expect(result.stderr).toMatch(message);
+    }
+  });
+});
+
+/** The IdentityFile real ssh resolves for `host` from the stanza (`ssh -G`). */
+function sshIdentityFile(config: string, host: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssh-g-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'config'), config);
+    const out = execFileSync('ssh', ['-G', '-F', path.join(dir, 'config'), host], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return out.split('\n').find((l: string) => l.startsWith('identityfile ')).slice('identityfile '.length);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /**
  * The launcher `bin/cdk8s-go-remote` requires `../lib/cli.js`. The sources are compiled to JavaScript by

@@ -174,7 +174,7 @@ describe('ssh config stanza', () => {
     });
 
     test('knownHostsFile: one line, no double quote', () => {
-      expect(() => files({ knownHostsFile: 'a\rb' })).toThrow(/'knownHostsFile' is "a\\rb"; expected no newline, carriage return/);
+      expect(() => files({ knownHostsFile: 'a\rb' })).toThrow(/'knownHostsFile' is "a\\rb"; expected no newline, .*found U\+000D \(a carriage return\)/);
     });
 
     test('hostKeys: each an OpenSSH public key on one line', () => {
@@ -263,13 +263,14 @@ describe('launch.json', () => {
 
 describe('ports table', () => {
   const programs = [
-    { name: 'delve', command: 'dlv', port: 2345 },
+    { name: 'delve', command: 'dlv', port: 2345, expose: true },
     { name: 'pprof', command: 'x', port: 6060, expose: false },
     { name: 'worker', command: 'y' },
   ];
+  const loadBalancer = ServiceExposure.loadBalancer({ sourceRanges: ['203.0.113.0/24'] });
 
   test('GIVEN programs behind a LoadBalancer reached directly THEN published ports show the address and the SSH forward', () => {
-    expect(files({ route: SshRoute.direct('203.0.113.7') }, { programs }).portsTable).toBe([
+    expect(files({ route: SshRoute.direct('203.0.113.7') }, { programs, exposure: loadBalancer }).portsTable).toBe([
       '| program | port | published by the Service | from your machine |',
       '| --- | ---: | --- | --- |',
       '| sshd | 2222 | yes (LoadBalancer) | `ssh dev-alice` |',
@@ -392,7 +393,7 @@ describe('host certificates', () => {
       const deployment = manifests.find(m => m.kind === 'Deployment');
       deployment.metadata.annotations['go-remote.cdk8s.io/host-certificate-authority'] = 'ssh-ed25519 AAAA\nHost *';
       expect(() => ClientFiles.discover(manifests))
-        .toThrow(/'Deployment dev\/alice annotation go-remote\.cdk8s\.io\/host-certificate-authority' is "ssh-ed25519 AAAA\\nHost \*"; expected one OpenSSH public key \(the CA's, the line of its \.pub file\) on a single line, found U\+000A/);
+        .toThrow(/'manifests\[\d+\], Deployment dev\/alice: metadata\.annotations go-remote\.cdk8s\.io\/host-certificate-authority' is "ssh-ed25519 AAAA\\nHost \*"; expected one OpenSSH public key \(the CA's, the line of its \.pub file\) on a single line, found U\+000A/);
     });
 
     test('a summary built by hand: its hostCertificateAuthority is checked', () => {
@@ -445,16 +446,16 @@ describe('from synthesized manifests', () => {
     deployment.metadata.name = 'alice\n  ProxyCommand evil';
     const dev = deployment.spec.template.spec.containers.find((c: any) => c.name === 'dev');
     const index = edited.indexOf(deployment);
-    expect(() => ClientFiles.discover(edited)).toThrow(new RegExp(`^'manifests\\[${index}\\]\\.metadata\\.name' is "alice\\\\n {2}ProxyCommand evil"; expected a DNS-1123 label \\(the Deployment of an environment\\)$`));
+    expect(() => ClientFiles.discover(edited)).toThrow(new RegExp(`^'manifests\\[${index}\\], Deployment: metadata\\.name' is "alice\\\\n {2}ProxyCommand evil"; expected a DNS-1123 label \\(the Deployment of an environment\\)$`));
     deployment.metadata.name = 'alice';
     deployment.metadata.namespace = 'Dev Team';
     expect(() => ClientFiles.discover(edited)).toThrow(/metadata\.namespace' is "Dev Team"; expected a DNS-1123 label \(the Deployment alice\)/);
     deployment.metadata.namespace = 'dev';
     dev.env.find((e: any) => e.name === 'GO_REMOTE_USER').value = 'gopher -oProxyCommand=x';
-    expect(() => ClientFiles.discover(edited)).toThrow(/'Deployment dev\/alice env GO_REMOTE_USER' is "gopher -oProxyCommand=x"; expected a login name/);
+    expect(() => ClientFiles.discover(edited)).toThrow(/'manifests\[\d+\], Deployment dev\/alice: spec\.template\.spec\.containers\[0\]\.env GO_REMOTE_USER' is "gopher -oProxyCommand=x"; expected a login name/);
     dev.env.find((e: any) => e.name === 'GO_REMOTE_USER').value = 'gopher';
     dev.ports.push({ name: 'web | x', containerPort: 80 });
-    expect(() => ClientFiles.discover(edited)).toThrow(/'Deployment dev\/alice container dev ports' is \{"name":"web \| x","containerPort":80\}; expected named ports/);
+    expect(() => ClientFiles.discover(edited)).toThrow(/'manifests\[\d+\], Deployment dev\/alice: spec\.template\.spec\.containers\[0\]\.ports\[\d+\]\.name' is "web \| x"; expected a name of at most 15/);
   });
 });
 
