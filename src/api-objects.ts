@@ -1,5 +1,6 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
+import { markClusterScoped } from './collisions';
 import { Manifest } from './manifest';
 
 /**
@@ -8,6 +9,7 @@ import { Manifest } from './manifest';
  * @internal
  */
 export function clusterScoped(obj: ApiObject): void {
+  markClusterScoped(obj);
   if (Chart.of(obj).namespace !== undefined) obj.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
 }
 

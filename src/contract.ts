@@ -184,23 +184,47 @@ export const PRUNE_PROTECTION_ANNOTATIONS: { readonly [key: string]: string } = 
 /** The longest `name` an environment takes: its objects add suffixes such as `-workspace` and `-webhook-tls`. */
 export const NAME_MAX_LENGTH = 40;
 
-/** The names of an environment's objects, from its base name and namespace. */
+/**
+ * The separator between a base name and a derived part in names that would otherwise collide with another base
+ * name (an environment `x` with a webhook and an environment `x-webhook`). A name the library takes (an
+ * environment's, a developer's, a fleet's namespace) may not contain it, so no name can forge a derived one.
+ */
+export const NAME_SEPARATOR = '--';
+
+/** Why a name may not contain `NAME_SEPARATOR`, for the error messages. */
+export const NAME_SEPARATOR_REASON = `without '${NAME_SEPARATOR}', which separates the library's derived names (such as <name>${NAME_SEPARATOR}webhook) from base names`;
+
+/**
+ * The names of an environment's objects, from its base name and namespace. Each name is unambiguous by
+ * construction: names of the same kind either differ by a fixed suffix every base name gets (`-config`,
+ * `-workspace`), carry `--` (which base names cannot contain) or, cluster-scoped, join DNS labels with `.`
+ * (which a label cannot contain).
+ */
 export const ObjectNames = {
   config: (name: string) => `${name}-config`,
   workspace: (name: string) => `${name}-workspace`,
-  /** Cluster-scoped objects (ClusterRole and binding, SCC, webhook configuration) carry the namespace too. */
-  clusterScoped: (namespace: string, name: string) => `go-remote-${namespace}-${name}`,
-  sccRoleBinding: (name: string, scc: string) => `${name}-scc-${scc}`,
-  webhookService: (name: string) => `${name}-webhook`,
+  /**
+   * Cluster-scoped objects (ClusterRole and binding, SCC, webhook configuration) carry the namespace too, joined
+   * with dots: `go-remote.<namespace>.<name>`; `-` would make namespace `team-a` + `dev` and `team` + `a-dev` one.
+   */
+  clusterScoped: (namespace: string, name: string) => `go-remote.${namespace}.${name}`,
+  /** The RoleBinding to a default SCC: `<name>--scc-<scc>` (an environment `x-scc-hostnetwork-v2` cannot forge it). */
+  sccRoleBinding: (name: string, scc: string) => `${name}${NAME_SEPARATOR}scc-${scc}`,
+  /** The webhook Service `<name>--webhook` (an environment `x-webhook` cannot forge it). */
+  webhookService: (name: string) => `${name}${NAME_SEPARATOR}webhook`,
   webhookSecret: (name: string) => `${name}-webhook-tls`,
   webhookCertificate: (name: string) => `${name}-webhook`,
   webhookName: (namespace: string, name: string) => `${name}.${namespace}.go-remote.cdk8s.io`,
-  /** A fleet's namespace of one developer (`NamespaceMode.PER_DEVELOPER`). */
-  developerNamespace: (fleetNamespace: string, developer: string) => `${fleetNamespace}-${developer}`,
+  /** A fleet's namespace of one developer (`NamespaceMode.PER_DEVELOPER`): `<fleet>--<developer>`. */
+  developerNamespace: (fleetNamespace: string, developer: string) => `${fleetNamespace}${NAME_SEPARATOR}${developer}`,
   quota: (namespace: string) => `${namespace}-quota`,
   limits: (namespace: string) => `${namespace}-limits`,
-  defaultDeny: (namespace: string) => `${namespace}-default-deny`,
-  allowSshAndEgress: (namespace: string) => `${namespace}-allow-ssh-and-egress`,
+  /**
+   * The fleet's NetworkPolicies: `<namespace>--<role>`, which no environment (whose NetworkPolicy is `<name>`) can
+   * take, and unique across the fleet (a file-per-resource layout never overwrites a file).
+   */
+  defaultDeny: (namespace: string) => `${namespace}${NAME_SEPARATOR}default-deny`,
+  allowSshAndEgress: (namespace: string) => `${namespace}${NAME_SEPARATOR}allow-ssh-and-egress`,
 } as const;
 
 /** The ClusterRole OpenShift generates for each default SCC, which grants `use` of it. */

@@ -59,3 +59,47 @@ export class ServiceExposure {
     this.sourceRanges = sourceRanges;
   }
 }
+
+/** Where an environment's program ports may go, as the resolve step knows it. @internal */
+export interface PublishedPortsContext {
+  /** The Service's type. */
+  readonly serviceType: ServiceType;
+  /** A load balancer's source ranges, after the fleet's default. */
+  readonly sourceRanges?: readonly string[];
+  /** The programs the environment's NetworkPolicy admits someone to, when it has one. */
+  readonly policyAdmits?: ReadonlySet<string>;
+  /** Which NetworkPolicy blocks what it does not admit: the environment's, or the fleet's default deny. */
+  readonly policy?: 'networkPolicy' | 'fleet';
+}
+
+/**
+ * Checks the ports the Service publishes (`expose: true`): never through a Service that admits any source
+ * without `exposeToAnySource`, never one that a NetworkPolicy blocks (the Service, and the `ports` summary, would
+ * say published what nobody can reach). Program ports are otherwise reached through the SSH tunnel.
+ * @internal
+ */
+export function checkPublishedPorts(
+  problems: Problems, programs: readonly { name: string; port?: number; expose?: boolean; exposeToAnySource?: boolean }[], ctx: PublishedPortsContext,
+): void {
+  const anySource = ctx.serviceType === ServiceType.NODE_PORT
+    || (ctx.serviceType === ServiceType.LOAD_BALANCER && (ctx.sourceRanges === undefined || ctx.sourceRanges.length === 0));
+  programs.forEach((p, i) => {
+    if (p === null || typeof p !== 'object') return; // reported by validatePrograms
+    const at = `programs[${i}]`;
+    if (p.expose !== undefined && typeof p.expose !== 'boolean') problems.add(`${at}.expose`, p.expose, 'expected true or false');
+    if (p.exposeToAnySource !== undefined && typeof p.exposeToAnySource !== 'boolean') {
+      problems.add(`${at}.exposeToAnySource`, p.exposeToAnySource, 'expected true or false');
+    } else if (p.exposeToAnySource === true && p.expose !== true) {
+      problems.add(`${at}.exposeToAnySource`, p.exposeToAnySource, 'has no effect without expose: true');
+    }
+    if (p.expose !== true || p.port === undefined) return;
+    const admitted = ctx.policyAdmits?.has(p.name) ?? false;
+    if (ctx.policy !== undefined && !admitted) {
+      problems.add(`${at}.expose`, p.expose, ctx.policy === 'fleet'
+        ? `publishes port ${p.port}, which the fleet's default-deny NetworkPolicy blocks: reach it through the SSH tunnel (ssh -L) and remove expose, or admit peers to it with networkPolicy.programs`
+        : `publishes port ${p.port}, which the environment's networkPolicy admits no one to: list the program in networkPolicy.programs, or remove expose and reach it through the SSH tunnel (ssh -L)`);
+    } else if (anySource && !admitted && p.exposeToAnySource !== true) {
+      problems.add(`${at}.expose`, p.expose, `publishes port ${p.port} to any address (${ctx.serviceType === ServiceType.NODE_PORT ? 'a NodePort admits every source' : 'the load balancer has no sourceRanges'}): a program without authentication of its own, such as a headless delve, could be used by anyone; set exposure: ServiceExposure.loadBalancer({ sourceRanges }), reach the port through the SSH tunnel (remove expose), or set exposeToAnySource: true on purpose`);
+    }
+  });
+}

@@ -1,7 +1,8 @@
 import { Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
-import { DEFAULT_CONTAINER_RESOURCES, DEFAULT_QUOTA, DEFAULT_RESOURCES, DEFAULT_WORKSPACE_SIZE, NAME_MAX_LENGTH, ObjectNames } from './contract';
+import { DEFAULT_CONTAINER_RESOURCES, DEFAULT_QUOTA, DEFAULT_RESOURCES, DEFAULT_WORKSPACE_SIZE, NAME_MAX_LENGTH, NAME_SEPARATOR, NAME_SEPARATOR_REASON, ObjectNames } from './contract';
 import { Problem, Problems, formatProblem } from './errors';
+import { ServiceExposure } from './exposure';
 import { Platform } from './platform';
 import { PodSecurityLevel, widestPodSecurityLevel } from './pod-security';
 import { Developer, EnvironmentOptions, GoRemoteEnvironmentProps, GoRemoteFleetProps, NamespaceMode } from './props';
@@ -125,7 +126,9 @@ export function resolveFleet(props: GoRemoteFleetProps): FleetResolution {
   const namespaceOk = typeof props.namespace === 'string'
     ? checkDnsLabel(problems, 'namespace', props.namespace)
     : (problems.add('namespace', props.namespace, 'expected the team\'s namespace, a DNS-1123 label'), false);
-  if (namespaceOk && RESERVED_NAMESPACE.test(props.namespace)) {
+  if (namespaceOk && props.namespace.includes(NAME_SEPARATOR)) {
+    problems.add('namespace', props.namespace, `expected a namespace ${NAME_SEPARATOR_REASON} (a developer's namespace is <namespace>${NAME_SEPARATOR}<developer>)`);
+  } else if (namespaceOk && RESERVED_NAMESPACE.test(props.namespace)) {
     problems.add('namespace', props.namespace, 'is reserved (default, kube-*, openshift*); a fleet owns its namespaces and would take over a system one; choose a team name');
   }
   if (!Array.isArray(developers)) problems.add('developers', developers, 'expected a list of developers');
@@ -150,13 +153,15 @@ export function resolveFleet(props: GoRemoteFleetProps): FleetResolution {
     const nameOk = typeof name === 'string'
       ? checkDns1035Label(problems, `${at}.name`, name, NAME_MAX_LENGTH)
       : (problems.add(`${at}.name`, name, 'expected the developer\'s name, a DNS-1035 label of at most 40 characters'), false);
-    if (nameOk) {
+    if (nameOk && name.includes(NAME_SEPARATOR)) {
+      problems.add(`${at}.name`, name, `expected a name ${NAME_SEPARATOR_REASON}`);
+    } else if (nameOk) {
       if (seen.has(name)) {
         problems.add(`${at}.name`, name, `expected a unique name: developers[${seen.get(name)}] is already "${name}"`);
       } else {
         seen.set(name, index);
       }
-      if (perDeveloper && namespaceOk && props.namespace.length + 1 + name.length > 63) {
+      if (perDeveloper && namespaceOk && props.namespace.length + NAME_SEPARATOR.length + name.length > 63) {
         problems.add(`${at}.name`, name, `makes the namespace "${ObjectNames.developerNamespace(props.namespace, name)}" longer than 63 characters; shorten the name or the fleet's namespace`);
       }
     }
@@ -170,6 +175,11 @@ export function resolveFleet(props: GoRemoteFleetProps): FleetResolution {
   if (problems.count > 0) return { problems: problems.list };
 
   // ---- every developer's environment, resolved without a construct ----
+  // No public entry point by default: a load balancer admitting only sshSourceCidrs when they are set, else the
+  // cluster only (kubectl port-forward); an explicit exposure is the fleet's or the developer's own choice.
+  const defaultExposure = props.sshSourceCidrs !== undefined && props.sshSourceCidrs.length > 0
+    ? ServiceExposure.loadBalancer({ sourceRanges: [...props.sshSourceCidrs] })
+    : ServiceExposure.clusterIp();
   const placements: FleetPlacement[] = [];
   for (const p of pending) {
     const resolution = resolveEnvironment({
@@ -178,7 +188,7 @@ export function resolveFleet(props: GoRemoteFleetProps): FleetResolution {
       name: p.developer.name,
       namespace: p.namespace,
       platform,
-    }, { defaultSourceRanges: props.sshSourceCidrs });
+    }, { defaultSourceRanges: props.sshSourceCidrs, defaultExposure, fleetNetworkPolicy: true });
     if (resolution.problems) {
       for (const problem of resolution.problems) reportOnce(locate(problem, p.developer, p.index, defaults));
     } else {

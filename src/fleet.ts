@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { emitManifests } from './api-objects';
+import { addCollisionCheck } from './collisions';
 import { Labels, MANAGED_BY, ObjectNames, POD_SELECTOR, PRUNE_PROTECTION_ANNOTATIONS, SSH_PORT } from './contract';
 import { GoRemoteValidationError } from './errors';
 import { FleetNamespace, ResolvedFleet, resolveFleet } from './fleet-resolve';
@@ -27,12 +28,16 @@ const DNS_PORTS = [53, 5353];
  *   when it leaves Git
  * - `ResourceQuota` → ResourceQuota `<ns>-quota`
  * - `LimitRange` → LimitRange `<ns>-limits`
- * - `DefaultDeny` → NetworkPolicy `<ns>-default-deny` (all ingress and egress of every pod)
- * - `AllowSshAndEgress` → NetworkPolicy `<ns>-allow-ssh-and-egress`: for the environments' pods, ingress on TCP
+ * - `DefaultDeny` → NetworkPolicy `<ns>--default-deny` (all ingress and egress of every pod)
+ * - `AllowSshAndEgress` → NetworkPolicy `<ns>--allow-ssh-and-egress`: for the environments' pods, ingress on TCP
  *   2222 (from `sshSourceCidrs`, or anywhere), and all egress (or DNS and `egressCidrs` only)
  *
- * and per developer `Environments/<developer>` → the environment's objects, named after the developer.
- * Object names are unique across the fleet, so a file-per-resource layout never overwrites a file.
+ * and per developer `Environments/<developer>` → the environment's objects, named after the developer, in
+ * namespace `<namespace>--<developer>` (`NamespaceMode.PER_DEVELOPER`). Object names are unique across the fleet,
+ * so a file-per-resource layout never overwrites a file, and `--` (which no name may contain) keeps them from
+ * colliding with an environment's. Without `sshSourceCidrs` the environments' Services are ClusterIP (no public
+ * entry point); program ports stay behind the default deny (an exposed one is refused unless the developer's
+ * `networkPolicy` admits someone to it), and host networking is refused (no NetworkPolicy applies to it).
  *
  * Every developer is resolved (and every problem of every developer reported) before the first object exists.
  */
@@ -54,6 +59,7 @@ export class GoRemoteFleet extends Construct {
     this.namespaceMode = fleet.namespaceMode;
     this.platform = fleet.platform;
 
+    addCollisionCheck(this);
     const namespaceScope = new Construct(this, 'Namespaces');
     this.namespaces = fleet.namespaces.map(ns =>
       emitManifests(new Construct(namespaceScope, ns.name), namespaceManifests(fleet, ns)).get('Namespace')!);

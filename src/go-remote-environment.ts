@@ -2,6 +2,7 @@ import { ApiObject, Chart, Duration, Names } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ApiAccess, KubeconfigSecret } from './api-access';
 import { emitManifests } from './api-objects';
+import { addCollisionCheck } from './collisions';
 import * as contract from './contract';
 import { environmentManifests } from './emit';
 import { GoRemoteValidationError } from './errors';
@@ -26,21 +27,21 @@ const RESOLVED = Symbol('go-remote.resolved');
  *
  * Objects (construct id → kind, name):
  * - `ServiceAccount` → ServiceAccount `<name>`
- * - `Scc` → SecurityContextConstraints `go-remote-<namespace>-<name>` (OpenShift, when no default SCC in
+ * - `Scc` → SecurityContextConstraints `go-remote.<namespace>.<name>` (OpenShift, when no default SCC in
  *   the library's table admits the pod)
- * - `SccRoleBinding` → RoleBinding `<name>-scc-<scc>` to ClusterRole `system:openshift:scc:<scc>` (OpenShift,
+ * - `SccRoleBinding` → RoleBinding `<name>--scc-<scc>` to ClusterRole `system:openshift:scc:<scc>` (OpenShift,
  *   when a default SCC other than restricted-v2 admits the pod, such as hostnetwork-v2)
  * - `Role`, `RoleBinding` → Role and RoleBinding `<name>` (the ServiceAccount's only permissions)
  * - `Config` → ConfigMap `<name>-config` (`supervisord.conf`, `sshd_config`, `authorized_keys`)
  * - `Workspace` → PersistentVolumeClaim `<name>-workspace`, protected from GitOps pruning
  * - `Deployment` → Deployment `<name>` (one replica, `Recreate`)
- * - `Service` → Service `<name>` (port 2222 `ssh`, plus program ports)
- * - `WebhookService` → Service `<name>-webhook` (ClusterIP, 443 → the webhook program's port), with `webhook`
+ * - `Service` → Service `<name>` (port 2222 `ssh`, plus the ports of programs with `expose: true`)
+ * - `WebhookService` → Service `<name>--webhook` (ClusterIP, 443 → the webhook program's port), with `webhook`
  * - `WebhookCertificate` → cert-manager Certificate `<name>-webhook`, with `WebhookCertificate.certManager`
- * - `WebhookConfiguration` → Validating or Mutating WebhookConfiguration `go-remote-<namespace>-<name>`, with
+ * - `WebhookConfiguration` → Validating or Mutating WebhookConfiguration `go-remote.<namespace>.<name>`, with
  *   `webhook.admission`
  * - `NetworkPolicy` → NetworkPolicy `<name>`, with `networkPolicy`
- * - `ClusterRole`, `ClusterRoleBinding` → `go-remote-<namespace>-<name>`, after a cluster-wide grant
+ * - `ClusterRole`, `ClusterRoleBinding` → `go-remote.<namespace>.<name>`, after a cluster-wide grant
  *
  * Every prop is resolved and checked before the first object exists; the objects are then emitted from that
  * one resolved description, as plain manifests.
@@ -106,17 +107,17 @@ export class GoRemoteEnvironment extends Construct {
   public readonly workspace: ApiObject;
   public readonly deployment: ApiObject;
   public readonly service: ApiObject;
-  /** The webhook's ClusterIP Service `<name>-webhook`, with `webhook`. */
+  /** The webhook's ClusterIP Service `<name>--webhook`, with `webhook`. */
   public readonly webhookService?: ApiObject;
   /** The webhook's cert-manager Certificate `<name>-webhook`, with `WebhookCertificate.certManager`. */
   public readonly webhookCertificate?: ApiObject;
-  /** The Validating or Mutating WebhookConfiguration `go-remote-<namespace>-<name>`, with `webhook.admission`. */
+  /** The Validating or Mutating WebhookConfiguration `go-remote.<namespace>.<name>`, with `webhook.admission`. */
   public readonly webhookConfiguration?: ApiObject;
   /** The environment's NetworkPolicy `<name>`, with `networkPolicy`. */
   public readonly networkPolicy?: ApiObject;
-  /** The ClusterRole `go-remote-<namespace>-<name>`, after a cluster-wide grant. */
+  /** The ClusterRole `go-remote.<namespace>.<name>`, after a cluster-wide grant. */
   public readonly clusterRole?: ApiObject;
-  /** The ClusterRoleBinding `go-remote-<namespace>-<name>`, after a cluster-wide grant. */
+  /** The ClusterRoleBinding `go-remote.<namespace>.<name>`, after a cluster-wide grant. */
   public readonly clusterRoleBinding?: ApiObject;
 
   constructor(scope: Construct, id: string, props: GoRemoteEnvironmentProps) {
@@ -125,12 +126,14 @@ export class GoRemoteEnvironment extends Construct {
     let r: ResolvedEnvironment | undefined = (props as any)?.[RESOLVED];
     if (r === undefined) {
       const resolution = resolveEnvironment(props, {
-        defaultName: props?.name === undefined ? Names.toDnsLabel(this, { maxLen: contract.NAME_MAX_LENGTH }) : undefined,
+        // '--' collapsed: it separates derived names (contract.NAME_SEPARATOR), which a base name may not contain.
+        defaultName: props?.name === undefined ? Names.toDnsLabel(this, { maxLen: contract.NAME_MAX_LENGTH }).replace(/-{2,}/g, '-') : undefined,
         defaultNamespace: Chart.of(this).namespace,
       });
       if (resolution.problems) throw new GoRemoteValidationError(resolution.problems);
       r = resolution.environment;
     }
+    addCollisionCheck(this);
     const objects = emitManifests(this, environmentManifests(r));
     const o = (constructId: string) => objects.get(constructId);
 

@@ -38,19 +38,30 @@ export interface Program {
   readonly command: string;
 
   /**
-   * The TCP port the program listens on. It is declared on the container and, unless `expose` is false,
-   * published by the environment's Service under the program's name.
+   * The TCP port the program listens on. It is declared on the container and reached through the SSH tunnel
+   * (`ssh -L`, what the generated launch.json uses); the Service publishes it only with `expose: true`.
    *
    * @default - no port
    */
   readonly port?: number;
 
   /**
-   * Whether the Service publishes `port`.
+   * Whether the environment's Service publishes `port`. A port published by a Service that admits any source
+   * (a `NodePort`, or a load balancer without `sourceRanges`) is refused unless `exposeToAnySource` is set too; a
+   * port that the environment's or the fleet's NetworkPolicy would block is refused.
    *
-   * @default true
+   * @default false - reached through the SSH tunnel only
    */
   readonly expose?: boolean;
+
+  /**
+   * Publish the port even though the Service admits any source address (a `NodePort`, or a load balancer
+   * without `sourceRanges`). A program without authentication of its own published this way (a headless delve:
+   * remote code execution) can be used by anyone who reaches the address.
+   *
+   * @default false - an exposed port needs source ranges or a NetworkPolicy rule for the program
+   */
+  readonly exposeToAnySource?: boolean;
 
   /**
    * The working directory (absolute).

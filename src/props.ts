@@ -96,7 +96,8 @@ export interface EnvironmentOptions {
    * How the Service (SSH and the programs' ports) is reached: a load balancer, which alone takes source ranges,
    * a node port, or inside the cluster only.
    *
-   * @default ServiceExposure.loadBalancer()
+   * @default ServiceExposure.loadBalancer(); in a `GoRemoteFleet`, a load balancer admitting `sshSourceCidrs`, or
+   *   `ServiceExposure.clusterIp()` without them
    */
   readonly exposure?: ServiceExposure;
   /**
@@ -173,7 +174,7 @@ export interface EnvironmentOptions {
   readonly apiAccess?: ApiAccess;
   /**
    * Admission webhook development: a program served over HTTPS to the API server through a ClusterIP Service
-   * `<name>-webhook` (443 → the program's port), with a serving certificate from cert-manager or OpenShift's
+   * `<name>--webhook` (443 → the program's port), with a serving certificate from cert-manager or OpenShift's
    * service CA mounted at `GoRemoteEnvironment.WEBHOOK_CERT_DIR`, and optionally the webhook configuration.
    *
    * @default - no webhook
@@ -237,7 +238,7 @@ export interface GoRemoteEnvironmentProps extends EnvironmentOptions {
  */
 export enum NamespaceMode {
   /**
-   * One namespace per developer, `<namespace>-<developer>`, each with its own quota, limits and network
+   * One namespace per developer, `<namespace>--<developer>`, each with its own quota, limits and network
    * policies: a developer's pod never shares a namespace (or a Pod Security level) with another's.
    */
   PER_DEVELOPER = 'per-developer',
@@ -348,7 +349,7 @@ export interface FleetContainerDefaults {
 export interface GoRemoteFleetProps {
   /**
    * The team's namespace: with `NamespaceMode.SHARED` the namespace itself, with
-   * `NamespaceMode.PER_DEVELOPER` the prefix of each developer's namespace (`<namespace>-<developer>`).
+   * `NamespaceMode.PER_DEVELOPER` the prefix of each developer's namespace (`<namespace>--<developer>`). It may not contain `--`.
    * A DNS-1123 label; `default`, `kube-*` and `openshift*` are refused.
    */
   readonly namespace: string;
@@ -390,11 +391,13 @@ export interface GoRemoteFleetProps {
 
   /**
    * Client CIDRs allowed to reach SSH (port 2222): the `from` of the SSH NetworkPolicy and the default
-   * `sourceRanges` of load-balanced environments. A NetworkPolicy sees the client address only when the path
-   * keeps it (`externalTrafficPolicy: Local`, or a load balancer that does not SNAT); otherwise include the
-   * nodes' CIDRs.
+   * `sourceRanges` of load-balanced environments. With them, an environment without an `exposure` of its own
+   * gets a load balancer admitting these CIDRs only; without them, a ClusterIP Service (no public entry point:
+   * connect through `kubectl port-forward` or `kubectl exec`). A NetworkPolicy sees the client address only when
+   * the path keeps it (`externalTrafficPolicy: Local`, or a load balancer that does not SNAT); otherwise include
+   * the nodes' CIDRs.
    *
-   * @default - SSH from anywhere (login still requires a declared key)
+   * @default - no public entry point: ClusterIP Services, and the SSH NetworkPolicy admits any in-cluster source
    */
   readonly sshSourceCidrs?: string[];
 

@@ -4,11 +4,11 @@ import { ImagePullPolicy, ServiceType, k8s } from 'cdk8s-plus-27';
 import { ApiAccess, ApiAccessKind, ApiAccessState, KubeconfigSecret, PolicyRule } from './api-access';
 import { checkHostCertificateAuthority, renderAuthorizedKeys } from './authorized-keys';
 import {
-  ConfigFiles, DEFAULT_IMAGE, DEFAULT_RESOURCES, IdleStop, NAME_MAX_LENGTH, NODE_VOLUME, ObjectNames, Paths, RESERVED_ENV, RESERVED_MOUNT_ROOTS,
-  RESERVED_VOLUMES, Users, environmentLabels, environmentSelector, sccClusterRole,
+  ConfigFiles, DEFAULT_IMAGE, DEFAULT_RESOURCES, IdleStop, NAME_MAX_LENGTH, NAME_SEPARATOR, NAME_SEPARATOR_REASON, NODE_VOLUME, ObjectNames, Paths,
+  RESERVED_ENV, RESERVED_MOUNT_ROOTS, RESERVED_VOLUMES, Users, environmentLabels, environmentSelector, sccClusterRole,
 } from './contract';
 import { Problem, Problems } from './errors';
-import { ServiceExposure } from './exposure';
+import { ServiceExposure, checkPublishedPorts } from './exposure';
 import { ResolvedGitRepository, resolveGitRepository } from './git-repository';
 import { IDLE_STOP_PROGRAM, idleStopRule } from './idle-stop';
 import { LintAnnotations, lintAnnotations } from './lint-exemptions';
@@ -40,6 +40,10 @@ export interface ResolveContext {
   readonly defaultNamespace?: string;
   /** A load balancer's source ranges when its exposure names none (a fleet's `sshSourceCidrs`). */
   readonly defaultSourceRanges?: readonly string[];
+  /** The exposure when `props.exposure` is unset (a fleet's). */
+  readonly defaultExposure?: ServiceExposure;
+  /** Whether a fleet's default-deny NetworkPolicy selects the pod. */
+  readonly fleetNetworkPolicy?: boolean;
 }
 
 /** A name and value, as a container's `env` lists them. @internal */
@@ -196,7 +200,11 @@ export function resolveEnvironment(props: GoRemoteEnvironmentProps, context: Res
 
   // ---- identity ----
   const name = props.name ?? context.defaultName ?? '';
-  if (props.name !== undefined || !/^[a-z]/.test(name)) checkDns1035Label(problems, 'name', name, NAME_MAX_LENGTH);
+  if (props.name !== undefined || !/^[a-z]/.test(name)) {
+    if (checkDns1035Label(problems, 'name', name, NAME_MAX_LENGTH) && name.includes(NAME_SEPARATOR)) {
+      problems.add('name', name, `expected a name ${NAME_SEPARATOR_REASON}`);
+    }
+  }
   const namespace = props.namespace ?? (context.defaultNamespace || undefined);
   if (props.namespace !== undefined) checkDnsLabel(problems, 'namespace', props.namespace);
   const platform = props.platform ?? Platform.KUBERNETES;
@@ -218,7 +226,7 @@ export function resolveEnvironment(props: GoRemoteEnvironmentProps, context: Res
   const imagePullPolicy = props.imagePullPolicy ?? ImagePullPolicy.IF_NOT_PRESENT;
   if (!isEnumValue(ImagePullPolicy, imagePullPolicy)) problems.add('imagePullPolicy', imagePullPolicy, 'expected an ImagePullPolicy');
   const r = resourcesOf(problems, props.resources);
-  const exposure = props.exposure ?? Defaults.exposure;
+  const exposure = props.exposure ?? context.defaultExposure ?? Defaults.exposure;
   if (!(exposure instanceof ServiceExposure)) {
     problems.add('exposure', exposure, 'expected a ServiceExposure (ServiceExposure.loadBalancer(), .nodePort() or .clusterIp())');
   }
@@ -266,9 +274,23 @@ export function resolveEnvironment(props: GoRemoteEnvironmentProps, context: Res
 
   // ---- webhook, network policy, impersonation ----
   const webhook = props.webhook === undefined ? undefined
-    : resolveWebhook(problems, 'webhook', props.webhook, { name, namespace, platform, programs });
+    : resolveWebhook(problems, 'webhook', props.webhook, { name, namespace, platform, programs, idleStop: state?.idleStop !== undefined });
   if (props.networkPolicy !== undefined) {
     validateNetworkPolicy(problems, 'networkPolicy', props.networkPolicy, programs, props.webhook?.program);
+  }
+  if (access.hostNetwork && (props.networkPolicy !== undefined || context.fleetNetworkPolicy)) {
+    problems.add('nodeAccess', access.name, context.fleetNetworkPolicy
+      ? 'uses the node\'s network, which a NetworkPolicy never applies to: the fleet\'s network policies would protect nothing; run this environment outside the fleet, with its own exposure'
+      : 'uses the node\'s network, which a NetworkPolicy never applies to: networkPolicy would protect nothing; remove one of them');
+  }
+  if (exposure instanceof ServiceExposure) {
+    const policyPrograms = Array.isArray(props.networkPolicy?.programs) ? props.networkPolicy!.programs : [];
+    checkPublishedPorts(problems, programs, {
+      serviceType: exposure.serviceType,
+      sourceRanges: exposure.sourceRanges ?? context.defaultSourceRanges,
+      policyAdmits: new Set(policyPrograms.filter(i => Array.isArray(i?.from) && i.from.length > 0).map(i => i.program)),
+      policy: context.fleetNetworkPolicy ? 'fleet' : props.networkPolicy !== undefined ? 'networkPolicy' : undefined,
+    });
   }
   if (props.impersonation !== undefined) validateImpersonation(problems, 'impersonation', props.impersonation);
   if (state?.kind === ApiAccessKind.IMPERSONATED_SERVICE_ACCOUNT) {
@@ -310,7 +332,8 @@ export function resolveEnvironment(props: GoRemoteEnvironmentProps, context: Res
   const sourceRanges = exposure.serviceType === ServiceType.LOAD_BALANCER
     ? exposure.sourceRanges ?? (context.defaultSourceRanges ? [...context.defaultSourceRanges] : undefined)
     : undefined;
-  const servicePorts = programs.filter(p => p.port !== undefined && p.expose !== false).map(p => ({ name: p.name, port: p.port! }));
+  // Published on purpose only: a program port is otherwise reached through the SSH tunnel.
+  const servicePorts = programs.filter(p => p.port !== undefined && p.expose === true).map(p => ({ name: p.name, port: p.port! }));
   const tokenMounted = state.mountToken;
 
   return {

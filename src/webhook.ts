@@ -139,17 +139,19 @@ export interface AdmissionWebhookOptions {
   /**
    * What the API server does when the webhook does not answer. `Ignore` by default because the code runs
    * under a debugger: while it is stopped at a breakpoint, not started, or the pod is down, `Fail` would
-   * refuse every matching request in the cluster, perhaps the very requests that would bring it back.
+   * refuse every matching request in the cluster, perhaps the very requests that would bring it back. `Fail` is
+   * refused with `idleStop` and with rules that match every API group or resource (`'*'`).
    *
    * @default WebhookFailurePolicy.IGNORE
    */
   readonly failurePolicy?: WebhookFailurePolicy;
   /**
-   * Only objects in namespaces matching this selector are sent. The environment's own namespace is always
-   * excluded (an expression on `kubernetes.io/metadata.name` is added), so that the webhook can never stand
-   * in the way of the environment's own pod.
+   * Only objects in namespaces matching this selector are sent. The control plane's namespaces (`kube-system`,
+   * `kube-public`, `kube-node-lease`) and the environment's own namespace are always excluded (an expression on
+   * `kubernetes.io/metadata.name` is added), so that the webhook can never stand in the way of the cluster's
+   * components or of the environment's own pod.
    *
-   * @default - every namespace but the environment's
+   * @default - every namespace but the control plane's and the environment's
    */
   readonly namespaceSelector?: k8s.LabelSelector;
   /**
@@ -216,6 +218,8 @@ export function resolveWebhook(problems: Problems, prop: string, options: Webhoo
   readonly namespace?: string;
   readonly platform: Platform;
   readonly programs: readonly Program[];
+  /** Whether the environment stops itself when idle (`idleStop`). */
+  readonly idleStop?: boolean;
 }): ResolvedWebhook | undefined {
   if (options === null || typeof options !== 'object') {
     problems.add(prop, options, 'expected WebhookOptions ({ program, certificate, admission? })');
@@ -242,7 +246,9 @@ export function resolveWebhook(problems: Problems, prop: string, options: Webhoo
   } else if (ctx.platform !== Platform.OPENSHIFT) {
     problems.add(`${prop}.certificate`, 'openShiftServiceCa()', `needs OpenShift's service CA operator, but platform is ${ctx.platform}; use WebhookCertificate.certManager(issuer)`);
   }
-  if (options.admission !== undefined) checkAdmission(problems, `${prop}.admission`, options.admission);
+  if (options.admission !== undefined && checkAdmission(problems, `${prop}.admission`, options.admission)) {
+    checkFailurePolicy(problems, `${prop}.admission`, options.admission, ctx.idleStop === true);
+  }
   if (problems.count > before) return undefined;
   const ns = ctx.namespace!;
   return {
@@ -258,10 +264,30 @@ export function resolveWebhook(problems: Problems, prop: string, options: Webhoo
   };
 }
 
-function checkAdmission(problems: Problems, prop: string, a: AdmissionWebhookOptions): void {
+/**
+ * `Fail` makes every matching request wait on the program under the debugger: refused when the pod stops itself
+ * when idle (a stopped pod would refuse every matching write until someone scales it up again) and with a rule
+ * that matches every group or resource (the cluster's own writes, those that would bring the pod back, among them).
+ */
+function checkFailurePolicy(problems: Problems, prop: string, a: AdmissionWebhookOptions, idleStop: boolean): void {
+  if (a.failurePolicy !== WebhookFailurePolicy.FAIL) return;
+  if (idleStop) {
+    problems.add(`${prop}.failurePolicy`, a.failurePolicy, 'expected WebhookFailurePolicy.IGNORE with idleStop: once the environment stops itself, Fail refuses every matching request in the cluster until it is scaled up again');
+  }
+  a.rules.forEach((rule, i) => {
+    const wildcard = [...rule.apiGroups, ...rule.resources].some(v => v.includes('*'));
+    if (wildcard) {
+      problems.add(`${prop}.rules[${i}]`, `apiGroups ${JSON.stringify(rule.apiGroups)}, resources ${JSON.stringify(rule.resources)}`, 'expected named API groups and resources with failurePolicy Fail: a wildcard rule sends every write of those kinds to the program under the debugger, and refuses them while it is stopped; use WebhookFailurePolicy.IGNORE or name the resources');
+    }
+  });
+}
+
+/** Checks the admission options; true when they are well-formed (so that the cross-field rules can run). */
+function checkAdmission(problems: Problems, prop: string, a: AdmissionWebhookOptions): boolean {
+  const problemsBefore = problems.count;
   if (a === null || typeof a !== 'object') {
     problems.add(prop, a, 'expected AdmissionWebhookOptions ({ rules, path, ... })');
-    return;
+    return false;
   }
   if (a.type !== undefined && !isEnumValue(AdmissionWebhookType, a.type)) {
     problems.add(`${prop}.type`, a.type, 'expected AdmissionWebhookType.VALIDATING or AdmissionWebhookType.MUTATING');
@@ -291,6 +317,7 @@ function checkAdmission(problems: Problems, prop: string, a: AdmissionWebhookOpt
       problems.add(`${prop}.webhookName`, a.webhookName, 'expected a fully qualified name of at least three DNS labels, such as \'validate.webhooks.example.com\'');
     }
   }
+  return problems.count === problemsBefore;
 }
 
 function checkRule(problems: Problems, prop: string, rule: AdmissionRule): void {
@@ -329,6 +356,14 @@ function checkRule(problems: Problems, prop: string, rule: AdmissionRule): void 
   if (rule.scope !== undefined && !SCOPES.includes(rule.scope)) {
     problems.add(`${prop}.scope`, rule.scope, 'expected an AdmissionRuleScope (CLUSTER, NAMESPACED or ALL)');
   }
+}
+
+/** Namespaces no webhook of the library is ever sent requests from. @internal */
+export const CONTROL_PLANE_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease'];
+
+/** The control plane's namespaces and the environment's own, as the webhook's namespaceSelector excludes them. */
+function excludedNamespaces(ns: string): string[] {
+  return CONTROL_PLANE_NAMESPACES.includes(ns) ? [...CONTROL_PLANE_NAMESPACES] : [...CONTROL_PLANE_NAMESPACES, ns];
 }
 
 /** The pod's part of a webhook: the certificate volume, its mount and the variable naming it. @internal */
@@ -409,10 +444,11 @@ export function webhookManifests(w: ResolvedWebhook, labels: { [key: string]: st
       })),
       namespaceSelector: {
         matchLabels: userSelector.matchLabels,
-        // Never the environment's own namespace: the webhook cannot stand in the way of its own pod.
+        // Never the control plane's namespaces nor the environment's own: the webhook cannot stand in the way of
+        // the cluster's own components or of its own pod.
         matchExpressions: [
           ...(userSelector.matchExpressions ?? []),
-          { key: Labels.NAMESPACE_NAME, operator: 'NotIn', values: [ns] },
+          { key: Labels.NAMESPACE_NAME, operator: 'NotIn', values: excludedNamespaces(ns) },
         ],
       },
       objectSelector: a.objectSelector === undefined ? undefined : k8s.toJson_LabelSelector(a.objectSelector),

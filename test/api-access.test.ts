@@ -173,27 +173,27 @@ describe('API access', () => {
   });
 
   describe('cluster-wide grants', () => {
-    test('GIVEN a cluster grant THEN a ClusterRole and ClusterRoleBinding go-remote-<ns>-<name>, pinned ids, no namespace', () => {
+    test('GIVEN a cluster grant THEN a ClusterRole and ClusterRoleBinding go-remote.<ns>.<name>, pinned ids, no namespace', () => {
       const { manifests, env } = granted(a => a.grantClusterRead(ApiResource.NODES, ApiResource.PODS));
       const role = one(manifests, 'ClusterRole');
       const binding = one(manifests, 'ClusterRoleBinding');
-      expect(role.metadata.name).toBe('go-remote-dev-alice');
-      expect(binding.metadata.name).toBe('go-remote-dev-alice');
+      expect(role.metadata.name).toBe('go-remote.dev.alice');
+      expect(binding.metadata.name).toBe('go-remote.dev.alice');
       expect(role.metadata.namespace).toBeUndefined();
       expect(binding.metadata.namespace).toBeUndefined();
       expect(role.rules).toEqual([{ apiGroups: [''], resources: ['nodes', 'pods'], verbs: READ }]);
-      expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'go-remote-dev-alice' });
+      expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'go-remote.dev.alice' });
       expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'alice', namespace: 'dev' }]);
       expect(env.node.children.map(c => c.node.id).slice(-2)).toEqual(['ClusterRole', 'ClusterRoleBinding']);
-      expect(env.clusterRole?.name).toBe('go-remote-dev-alice');
-      expect(env.clusterRoleBinding?.name).toBe('go-remote-dev-alice');
+      expect(env.clusterRole?.name).toBe('go-remote.dev.alice');
+      expect(env.clusterRoleBinding?.name).toBe('go-remote.dev.alice');
       // The namespaced Role is untouched.
       expect('rules' in one(manifests, 'Role')).toBe(false);
     });
 
     test('GIVEN the namespace prop and a chart without namespace THEN the names use the prop', () => {
       const { manifests } = granted(a => a.grantClusterReadWrite(ApiResource.LEASES), { namespace: 'team' }, '');
-      expect(one(manifests, 'ClusterRole').metadata).toMatchObject({ name: 'go-remote-team-alice' });
+      expect(one(manifests, 'ClusterRole').metadata).toMatchObject({ name: 'go-remote.team.alice' });
       expect(one(manifests, 'ClusterRole').rules).toEqual([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: READ_WRITE }]);
       expect(one(manifests, 'ClusterRoleBinding').subjects[0].namespace).toBe('team');
     });

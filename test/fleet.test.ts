@@ -57,41 +57,41 @@ describe('GoRemoteFleet', () => {
       const { manifests, fleet } = synthFleet();
       expect(fleet.namespaceMode).toBe(NamespaceMode.PER_DEVELOPER);
       expect(manifests.map(m => `${m.kind} ${m.metadata.namespace ?? '-'}/${m.metadata.name}`)).toEqual([
-        'Namespace -/team-a-alice',
-        'ResourceQuota team-a-alice/team-a-alice-quota',
-        'LimitRange team-a-alice/team-a-alice-limits',
-        'NetworkPolicy team-a-alice/team-a-alice-default-deny',
-        'NetworkPolicy team-a-alice/team-a-alice-allow-ssh-and-egress',
-        'Namespace -/team-a-bob',
-        'ResourceQuota team-a-bob/team-a-bob-quota',
-        'LimitRange team-a-bob/team-a-bob-limits',
-        'NetworkPolicy team-a-bob/team-a-bob-default-deny',
-        'NetworkPolicy team-a-bob/team-a-bob-allow-ssh-and-egress',
-        'ServiceAccount team-a-alice/alice',
-        'Role team-a-alice/alice',
-        'RoleBinding team-a-alice/alice',
-        'ConfigMap team-a-alice/alice-config',
-        'PersistentVolumeClaim team-a-alice/alice-workspace',
-        'Deployment team-a-alice/alice',
-        'Service team-a-alice/alice',
-        'ServiceAccount team-a-bob/bob',
-        'Role team-a-bob/bob',
-        'RoleBinding team-a-bob/bob',
-        'ConfigMap team-a-bob/bob-config',
-        'PersistentVolumeClaim team-a-bob/bob-workspace',
-        'Deployment team-a-bob/bob',
-        'Service team-a-bob/bob',
+        'Namespace -/team-a--alice',
+        'ResourceQuota team-a--alice/team-a--alice-quota',
+        'LimitRange team-a--alice/team-a--alice-limits',
+        'NetworkPolicy team-a--alice/team-a--alice--default-deny',
+        'NetworkPolicy team-a--alice/team-a--alice--allow-ssh-and-egress',
+        'Namespace -/team-a--bob',
+        'ResourceQuota team-a--bob/team-a--bob-quota',
+        'LimitRange team-a--bob/team-a--bob-limits',
+        'NetworkPolicy team-a--bob/team-a--bob--default-deny',
+        'NetworkPolicy team-a--bob/team-a--bob--allow-ssh-and-egress',
+        'ServiceAccount team-a--alice/alice',
+        'Role team-a--alice/alice',
+        'RoleBinding team-a--alice/alice',
+        'ConfigMap team-a--alice/alice-config',
+        'PersistentVolumeClaim team-a--alice/alice-workspace',
+        'Deployment team-a--alice/alice',
+        'Service team-a--alice/alice',
+        'ServiceAccount team-a--bob/bob',
+        'Role team-a--bob/bob',
+        'RoleBinding team-a--bob/bob',
+        'ConfigMap team-a--bob/bob-config',
+        'PersistentVolumeClaim team-a--bob/bob-workspace',
+        'Deployment team-a--bob/bob',
+        'Service team-a--bob/bob',
       ]);
     });
 
     test('construct ids are pinned: Namespaces/<ns>/<role> and Environments/<developer>', () => {
       const { fleet } = synthFleet();
       expect(fleet.node.children.map(c => c.node.id)).toEqual(['Namespaces', 'Environments']);
-      const ns = fleet.node.findChild('Namespaces').node.findChild('team-a-alice');
+      const ns = fleet.node.findChild('Namespaces').node.findChild('team-a--alice');
       expect(ns.node.children.map(c => c.node.id)).toEqual(['Namespace', 'ResourceQuota', 'LimitRange', 'DefaultDeny', 'AllowSshAndEgress']);
       expect(fleet.environments.map(e => e.node.path)).toEqual(['team/fleet/Environments/alice', 'team/fleet/Environments/bob']);
-      expect(fleet.environments.map(e => [e.name, e.namespace])).toEqual([['alice', 'team-a-alice'], ['bob', 'team-a-bob']]);
-      expect(fleet.namespaces.map(n => n.name)).toEqual(['team-a-alice', 'team-a-bob']);
+      expect(fleet.environments.map(e => [e.name, e.namespace])).toEqual([['alice', 'team-a--alice'], ['bob', 'team-a--bob']]);
+      expect(fleet.namespaces.map(n => n.name)).toEqual(['team-a--alice', 'team-a--bob']);
     });
 
     test('every environment is in the one chart of the scope: no chart per environment', () => {
@@ -105,7 +105,7 @@ describe('GoRemoteFleet', () => {
 
     test('a Namespace is labelled restricted for Pod Security Admission without node access, and kept when it leaves Git', () => {
       const { manifests } = synthFleet();
-      const ns = find(manifests, 'Namespace', 'team-a-alice');
+      const ns = find(manifests, 'Namespace', 'team-a--alice');
       expect(psa(ns)).toEqual({ enforce: 'restricted', audit: 'restricted', warn: 'restricted' });
       expect(ns.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'cdk8s-go-remote', 'go-remote.cdk8s.io/fleet': 'team-a' });
       expect(ns.metadata.annotations).toEqual(WORKSPACE_PROTECTION_ANNOTATIONS);
@@ -113,13 +113,13 @@ describe('GoRemoteFleet', () => {
       expect(ns.metadata.namespace).toBeUndefined();
       expect(ns.metadata.labels['security.openshift.io/scc.podSecurityLabelSync']).toBeUndefined(); // OpenShift only
       // The Pod Security labels are the Namespace's alone.
-      expect(find(manifests, 'ResourceQuota', 'team-a-alice-quota').metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'cdk8s-go-remote', 'go-remote.cdk8s.io/fleet': 'team-a' });
+      expect(find(manifests, 'ResourceQuota', 'team-a--alice-quota').metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'cdk8s-go-remote', 'go-remote.cdk8s.io/fleet': 'team-a' });
     });
 
     test('GIVEN one developer with node access THEN only that developer\'s namespace is privileged', () => {
       const { manifests } = synthFleet({ developers: [alice, { ...bob, nodeAccess: NodeAccess.none().withCapabilities('SYS_PTRACE') }] });
-      expect(psa(find(manifests, 'Namespace', 'team-a-alice')).enforce).toBe('restricted');
-      expect(psa(find(manifests, 'Namespace', 'team-a-bob'))).toEqual({ enforce: 'privileged', audit: 'privileged', warn: 'privileged' });
+      expect(psa(find(manifests, 'Namespace', 'team-a--alice')).enforce).toBe('restricted');
+      expect(psa(find(manifests, 'Namespace', 'team-a--bob'))).toEqual({ enforce: 'privileged', audit: 'privileged', warn: 'privileged' });
     });
 
     test('GIVEN a chart with a namespace THEN the cluster-scoped Namespaces still carry none, and environments use their own', () => {
@@ -130,7 +130,7 @@ describe('GoRemoteFleet', () => {
 
     test('default ResourceQuota: requests 1 CPU / 2Gi, limits 4 CPU / 8Gi, 20Gi storage, 2 PVCs and 2 pods per environment', () => {
       const { manifests } = synthFleet();
-      expect(find(manifests, 'ResourceQuota', 'team-a-alice-quota').spec).toEqual({
+      expect(find(manifests, 'ResourceQuota', 'team-a--alice-quota').spec).toEqual({
         hard: {
           'requests.cpu': '1',
           'limits.cpu': '4',
@@ -145,7 +145,7 @@ describe('GoRemoteFleet', () => {
 
     test('default LimitRange: containers without resources get requests 100m / 128Mi and limits 1 / 512Mi', () => {
       const { manifests } = synthFleet();
-      expect(find(manifests, 'LimitRange', 'team-a-alice-limits').spec).toEqual({
+      expect(find(manifests, 'LimitRange', 'team-a--alice-limits').spec).toEqual({
         limits: [{ type: 'Container', default: { cpu: '1', memory: '512Mi' }, defaultRequest: { cpu: '100m', memory: '128Mi' } }],
       });
     });
@@ -155,14 +155,14 @@ describe('GoRemoteFleet', () => {
         quota: { cpuLimits: Cpu.units(6), pods: 3, storage: Size.gibibytes(50) },
         containerDefaults: { memoryLimit: Size.gibibytes(1) },
       });
-      expect(find(manifests, 'ResourceQuota', 'team-a-bob-quota').spec.hard).toMatchObject({ 'limits.cpu': '6', 'pods': 3, 'requests.storage': '50Gi', 'requests.cpu': '1' });
-      expect(find(manifests, 'LimitRange', 'team-a-bob-limits').spec.limits[0].default).toEqual({ cpu: '1', memory: '1Gi' });
+      expect(find(manifests, 'ResourceQuota', 'team-a--bob-quota').spec.hard).toMatchObject({ 'limits.cpu': '6', 'pods': 3, 'requests.storage': '50Gi', 'requests.cpu': '1' });
+      expect(find(manifests, 'LimitRange', 'team-a--bob-limits').spec.limits[0].default).toEqual({ cpu: '1', memory: '1Gi' });
     });
 
     test('network policies by default: deny all; for the environments, SSH (TCP 2222) from anywhere and all egress', () => {
       const { manifests } = synthFleet();
-      expect(find(manifests, 'NetworkPolicy', 'team-a-alice-default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-      expect(find(manifests, 'NetworkPolicy', 'team-a-alice-allow-ssh-and-egress').spec).toEqual({
+      expect(find(manifests, 'NetworkPolicy', 'team-a--alice--default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+      expect(find(manifests, 'NetworkPolicy', 'team-a--alice--allow-ssh-and-egress').spec).toEqual({
         podSelector: { matchLabels: { 'app.kubernetes.io/name': 'go-remote' } },
         policyTypes: ['Ingress', 'Egress'],
         ingress: [{ ports: [{ protocol: 'TCP', port: 2222 }] }],
@@ -173,7 +173,7 @@ describe('GoRemoteFleet', () => {
     test('the policies select the environments\' pods', () => {
       const { manifests } = synthFleet();
       const pod = find(manifests, 'Deployment', 'alice').spec.template.metadata.labels;
-      expect(pod).toMatchObject(find(manifests, 'NetworkPolicy', 'team-a-alice-allow-ssh-and-egress').spec.podSelector.matchLabels);
+      expect(pod).toMatchObject(find(manifests, 'NetworkPolicy', 'team-a--alice--allow-ssh-and-egress').spec.podSelector.matchLabels);
     });
 
     test('GIVEN sshSourceCidrs THEN SSH is allowed from them only, and load balancers admit only them', () => {
@@ -181,7 +181,7 @@ describe('GoRemoteFleet', () => {
         sshSourceCidrs: ['203.0.113.0/24', '2001:db8::/32'],
         developers: [alice, { ...bob, exposure: ServiceExposure.clusterIp() }, { ...carol, exposure: ServiceExposure.loadBalancer({ sourceRanges: ['198.51.100.0/24'] }) }],
       });
-      expect(find(manifests, 'NetworkPolicy', 'team-a-alice-allow-ssh-and-egress').spec.ingress).toEqual([{
+      expect(find(manifests, 'NetworkPolicy', 'team-a--alice--allow-ssh-and-egress').spec.ingress).toEqual([{
         from: [{ ipBlock: { cidr: '203.0.113.0/24' } }, { ipBlock: { cidr: '2001:db8::/32' } }],
         ports: [{ protocol: 'TCP', port: 2222 }],
       }]);
@@ -192,7 +192,7 @@ describe('GoRemoteFleet', () => {
 
     test('GIVEN egressCidrs THEN egress is DNS (53 and 5353, UDP and TCP) plus those CIDRs', () => {
       const { manifests } = synthFleet({ egressCidrs: ['140.82.112.0/20'] });
-      expect(find(manifests, 'NetworkPolicy', 'team-a-alice-allow-ssh-and-egress').spec.egress).toEqual([
+      expect(find(manifests, 'NetworkPolicy', 'team-a--alice--allow-ssh-and-egress').spec.egress).toEqual([
         {
           ports: [
             { protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 },
@@ -205,7 +205,7 @@ describe('GoRemoteFleet', () => {
 
     test('GIVEN egressCidrs: [] THEN egress is DNS only', () => {
       const { manifests } = synthFleet({ egressCidrs: [] });
-      const egress = find(manifests, 'NetworkPolicy', 'team-a-alice-allow-ssh-and-egress').spec.egress;
+      const egress = find(manifests, 'NetworkPolicy', 'team-a--alice--allow-ssh-and-egress').spec.egress;
       expect(egress).toHaveLength(1);
       expect(egress[0].to).toBeUndefined();
     });
@@ -230,7 +230,7 @@ describe('GoRemoteFleet', () => {
         'persistentvolumeclaims': 6,
         'pods': 6,
       });
-      expect(manifests.filter(m => m.kind === 'NetworkPolicy').map(m => m.metadata.name)).toEqual(['team-a-default-deny', 'team-a-allow-ssh-and-egress']);
+      expect(manifests.filter(m => m.kind === 'NetworkPolicy').map(m => m.metadata.name)).toEqual(['team-a--default-deny', 'team-a--allow-ssh-and-egress']);
     });
 
     test('the namespace is privileged as soon as one environment in it has node access', () => {
@@ -261,8 +261,10 @@ describe('GoRemoteFleet', () => {
       const container = (name: string) => find(manifests, 'Deployment', name).spec.template.spec.containers[0];
       expect(container('alice').image).toBe('registry.example.com/go-remote:1.2');
       expect(container('bob').image).toBe('registry.example.com/go-remote:2.0');
-      expect(find(manifests, 'Service', 'alice').spec.ports.map((p: any) => p.name)).toEqual(['ssh', 'delve']);
-      expect(find(manifests, 'Service', 'bob').spec.ports.map((p: any) => p.name)).toEqual(['ssh', 'web']);
+      // Program ports are reached through the SSH tunnel: on the container, not on the Service.
+      expect(container('alice').ports.map((p: any) => p.name)).toEqual(['ssh', 'delve']);
+      expect(container('bob').ports.map((p: any) => p.name)).toEqual(['ssh', 'web']);
+      expect(find(manifests, 'Service', 'alice').spec.ports.map((p: any) => p.name)).toEqual(['ssh']);
       expect(container('bob').env).toEqual(expect.arrayContaining([{ name: 'GOFLAGS', value: '-mod=mod' }, { name: 'GO_REMOTE_CHECKOUT', value: '/workspace/go/src/github.com/acme/widget' }]));
     });
 
@@ -292,12 +294,12 @@ describe('GoRemoteFleet', () => {
       const { manifests, fleet } = synthFleet({ platform: Platform.OPENSHIFT, developers: [alice, { ...bob, nodeAccess: NodeAccess.privileged() }] });
       expect(fleet.platform).toBe(Platform.OPENSHIFT);
       expect(find(manifests, 'Deployment', 'alice').spec.template.metadata.annotations['openshift.io/required-scc']).toBe('restricted-v2');
-      expect(find(manifests, 'Namespace', 'team-a-bob').metadata.labels).toMatchObject({
+      expect(find(manifests, 'Namespace', 'team-a--bob').metadata.labels).toMatchObject({
         'pod-security.kubernetes.io/enforce': 'privileged',
         'security.openshift.io/scc.podSecurityLabelSync': 'false',
       });
       const scc = manifests.find(m => m.kind === 'SecurityContextConstraints');
-      expect(scc.metadata.name).toBe('go-remote-team-a-bob-bob');
+      expect(scc.metadata.name).toBe('go-remote.team-a--bob.bob');
       expect(find(manifests, 'Deployment', 'bob').spec.template.metadata.annotations['openshift.io/required-scc']).toBe(scc.metadata.name);
     });
 
@@ -337,7 +339,7 @@ describe('GoRemoteFleet', () => {
 
     test('per-developer namespaces fit in 63 characters', () => {
       const namespace = 'n'.repeat(40);
-      expect(fleetOf({ namespace, developers: [{ ...alice, name: 'a'.repeat(23) }] })).toThrow(/'developers\[0\]\.name' is "a{23}"; makes the namespace "n{40}-a{23}" longer than 63 characters/);
+      expect(fleetOf({ namespace, developers: [{ ...alice, name: 'a'.repeat(23) }] })).toThrow(/'developers\[0\]\.name' is "a{23}"; makes the namespace "n{40}--a{23}" longer than 63 characters/);
       expect(fleetOf({ namespace, namespaceMode: NamespaceMode.SHARED, developers: [{ ...alice, name: 'a'.repeat(23) }] })).not.toThrow();
     });
 

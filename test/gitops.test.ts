@@ -147,7 +147,7 @@ describe('GitOps.kustomization', () => {
       expect(files).toHaveLength(objects);
       const k = parse(GitOps.kustomization(dir));
       expect(k).toEqual({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: files });
-      expect(k.resources).toContain('Namespace.team-a-alice.k8s.yaml');
+      expect(k.resources).toContain('Namespace.team-a--alice.k8s.yaml');
       expect([...k.resources].sort()).toEqual(k.resources);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -168,7 +168,7 @@ describe('GitOps.kustomization', () => {
       const resources: string[] = parse(GitOps.kustomization(dir)).resources;
       expect(resources).toHaveLength(24); // 2 fleets × (5 namespace objects + 7 environment objects)
       expect(resources[0]).toBe('team-a/ConfigMap.alice-config.k8s.yaml');
-      expect(resources).toContain('team-b/Namespace.team-b-alice.k8s.yaml');
+      expect(resources).toContain('team-b/Namespace.team-b--alice.k8s.yaml');
       expect(resources.some(r => r.includes('.git') || r.endsWith('README.md') || r.endsWith('kustomization.yaml'))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -247,7 +247,7 @@ describe('examples', () => {
       // The team folders hold one object per file, each naming its own namespace (none is left to Argo CD).
       const payments = docs('teams/payments');
       expect(payments).toHaveLength(filesUnder(join(dir, 'teams', 'payments')).length);
-      expect(payments.filter(m => m.kind !== 'Namespace').every(m => /^payments-(alice|bob)$/.test(m.metadata.namespace))).toBe(true);
+      expect(payments.filter(m => m.kind !== 'Namespace').every(m => /^payments--(alice|bob)$/.test(m.metadata.namespace))).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -255,7 +255,7 @@ describe('examples', () => {
 
   test('fleet-argocd: the payments fleet limits SSH to the office and gives bob more CPU within the quota', () => {
     const manifests = Testing.synth(new argocdExample.PaymentsTeamChart(Testing.app(), 'payments'));
-    const ssh = manifests.find(m => m.metadata.name === 'payments-alice-allow-ssh-and-egress');
+    const ssh = manifests.find(m => m.metadata.name === 'payments--alice--allow-ssh-and-egress');
     expect(ssh.spec.ingress[0].from).toEqual([{ ipBlock: { cidr: '203.0.113.0/24' } }]);
     const bob = manifests.find(m => m.kind === 'Deployment' && m.metadata.name === 'bob');
     expect(bob.spec.template.spec.containers[0].resources.limits).toEqual({ cpu: '4', memory: '8Gi' });
@@ -279,7 +279,7 @@ describe('examples', () => {
       const teamDir = join(dir, 'teams', 'platform');
       const kustomization = parse(readFileSync(join(teamDir, 'kustomization.yaml'), 'utf8'));
       expect(kustomization.resources).toEqual(filesUnder(teamDir).filter(f => f !== 'kustomization.yaml'));
-      expect(kustomization.resources).toContain('SecurityContextConstraints.go-remote-platform-frank-frank.k8s.yaml');
+      expect(kustomization.resources).toContain('SecurityContextConstraints.go-remote.platform--frank.frank.k8s.yaml');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -288,8 +288,8 @@ describe('examples', () => {
   test('fleet-flux: only the operator developer\'s namespace is privileged, and egress is DNS and the git host', () => {
     const manifests = Testing.synth(new fluxExample.PlatformTeamChart(Testing.app(), 'platform'));
     const level = (ns: string) => manifests.find(m => m.kind === 'Namespace' && m.metadata.name === ns).metadata.labels['pod-security.kubernetes.io/enforce'];
-    expect([level('platform-erin'), level('platform-frank')]).toEqual(['restricted', 'privileged']);
-    const egress = manifests.find(m => m.metadata.name === 'platform-erin-allow-ssh-and-egress').spec.egress;
+    expect([level('platform--erin'), level('platform--frank')]).toEqual(['restricted', 'privileged']);
+    const egress = manifests.find(m => m.metadata.name === 'platform--erin--allow-ssh-and-egress').spec.egress;
     expect(egress[1]).toEqual({ to: [{ ipBlock: { cidr: '140.82.112.0/20' } }, { ipBlock: { cidr: '192.30.252.0/22' } }] });
   });
 });

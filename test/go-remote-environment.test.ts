@@ -237,7 +237,7 @@ describe('GoRemoteEnvironment', () => {
     test('GIVEN node access THEN its own SCC, used by this ServiceAccount only through the Role', () => {
       const { manifests, env } = synth({ platform: Platform.OPENSHIFT, nodeAccess: NodeAccess.privileged() });
       const scc = one(manifests, 'SecurityContextConstraints');
-      expect(scc.metadata.name).toBe(`go-remote-dev-${env.name}`);
+      expect(scc.metadata.name).toBe(`go-remote.dev.${env.name}`);
       expect(scc.metadata.namespace).toBeUndefined();
       expect(scc.users).toEqual([]);
       expect(scc.groups).toEqual([]);

@@ -114,7 +114,7 @@ describe('the environment\'s NetworkPolicy', () => {
       developers: [{ name: 'alice', authorizedKeys: [KEY], programs: PROGRAMS, networkPolicy: { sshFrom: ['203.0.113.0/24'] } }],
     });
     const names = all(Testing.synth(chart), 'NetworkPolicy').map(p => p.metadata.name);
-    expect(names).toEqual(expect.arrayContaining(['alice', 'team-alice-default-deny']));
+    expect(names).toEqual(expect.arrayContaining(['alice', 'team--alice--default-deny']));
   });
 });
 

@@ -123,10 +123,10 @@ describe('the smallest SCC for each node access profile', () => {
     expect(all(manifests, 'RoleBinding').map(r => r.metadata.name)).toEqual([env.name]);
   });
 
-  test('GIVEN hostNetwork() on OpenShift THEN hostnetwork-v2 is granted to the ServiceAccount only, by RoleBinding <name>-scc-hostnetwork-v2', () => {
+  test('GIVEN hostNetwork() on OpenShift THEN hostnetwork-v2 is granted to the ServiceAccount only, by RoleBinding <name>--scc-hostnetwork-v2', () => {
     const { manifests, env } = synth({ platform: Platform.OPENSHIFT, nodeAccess: NodeAccess.hostNetwork() });
     expect(all(manifests, 'SecurityContextConstraints')).toEqual([]);
-    const binding = all(manifests, 'RoleBinding').find(r => r.metadata.name === `${env.name}-scc-hostnetwork-v2`);
+    const binding = all(manifests, 'RoleBinding').find(r => r.metadata.name === `${env.name}--scc-hostnetwork-v2`);
     expect(binding).toMatchObject({
       metadata: { namespace: 'dev' },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:openshift:scc:hostnetwork-v2' },

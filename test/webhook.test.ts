@@ -1,6 +1,6 @@
-import { App, Chart, Testing } from 'cdk8s';
+import { App, Chart, Duration, Testing } from 'cdk8s';
 import {
-  AdmissionOperation, AdmissionRuleScope, AdmissionWebhookOptions, AdmissionWebhookType, CertManagerIssuerKind, GoRemoteEnvironment,
+  AdmissionOperation, AdmissionRuleScope, ApiAccess, AdmissionWebhookOptions, AdmissionWebhookType, CertManagerIssuerKind, GoRemoteEnvironment,
   GoRemoteEnvironmentProps, NetworkPeer, Platform, Program, WebhookCertificate, WebhookFailurePolicy,
 } from '../src';
 import { strictSchemas } from './support/schemas';
@@ -41,20 +41,20 @@ describe('webhook: Service, serving certificate, mount', () => {
     expect(env.webhookService).toBeUndefined();
   });
 
-  test('a ClusterIP Service <name>-webhook sends 443 to the program\'s port, selecting the environment\'s pod', () => {
+  test('a ClusterIP Service <name>--webhook sends 443 to the program\'s port, selecting the environment\'s pod', () => {
     const { manifests, env } = withWebhook();
-    const service = all(manifests, 'Service').find(s => s.metadata.name === 'alice-webhook');
+    const service = all(manifests, 'Service').find(s => s.metadata.name === 'alice--webhook');
     expect(service).toEqual({
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: 'alice-webhook', namespace: 'dev', labels: LABELS },
+      metadata: { name: 'alice--webhook', namespace: 'dev', labels: LABELS },
       spec: {
         type: 'ClusterIP',
         selector: { 'app.kubernetes.io/name': 'go-remote', 'app.kubernetes.io/instance': 'alice' },
         ports: [{ name: 'https', port: 443, targetPort: 9443, protocol: 'TCP' }],
       },
     });
-    expect(env.webhookService?.name).toBe('alice-webhook');
+    expect(env.webhookService?.name).toBe('alice--webhook');
     // expose: false keeps the program's port off the load-balanced Service.
     expect(one(manifests.filter(m => m.metadata.name === 'alice'), 'Service').spec.ports.map((p: any) => p.name)).toEqual(['ssh']);
   });
@@ -68,7 +68,7 @@ describe('webhook: Service, serving certificate, mount', () => {
       spec: {
         secretName: 'alice-webhook-tls',
         secretTemplate: { labels: LABELS },
-        dnsNames: ['alice-webhook.dev.svc', 'alice-webhook.dev.svc.cluster.local'],
+        dnsNames: ['alice--webhook.dev.svc', 'alice--webhook.dev.svc.cluster.local'],
         usages: ['server auth', 'digital signature'],
         privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
         issuerRef: { group: 'cert-manager.io', kind: 'Issuer', name: 'selfsigned' },
@@ -114,7 +114,7 @@ describe('webhook: Service, serving certificate, mount', () => {
   test('OpenShift service CA: the serving-cert annotation on the Service, the same Secret and mount, no Certificate', () => {
     const openShift = { platform: Platform.OPENSHIFT };
     const { manifests } = withWebhook({ certificate: WebhookCertificate.openShiftServiceCa(), admission: admission() }, openShift);
-    const service = all(manifests, 'Service').find(s => s.metadata.name === 'alice-webhook');
+    const service = all(manifests, 'Service').find(s => s.metadata.name === 'alice--webhook');
     expect(service.metadata.annotations).toEqual({ 'service.beta.openshift.io/serving-cert-secret-name': 'alice-webhook-tls' });
     expect(all(manifests, 'Certificate')).toEqual([]);
     expect(podSpec(manifests).volumes).toContainEqual({
@@ -132,13 +132,13 @@ describe('webhook: admission configuration', () => {
     expect(env.webhookConfiguration).toBeUndefined();
   });
 
-  test('a ValidatingWebhookConfiguration go-remote-<ns>-<name>, cluster-scoped, pointing at the webhook Service on 443, CA injected from the Certificate', () => {
+  test('a ValidatingWebhookConfiguration go-remote.<ns>.<name>, cluster-scoped, pointing at the webhook Service on 443, CA injected from the Certificate', () => {
     const { manifests, env } = withWebhook({ admission: admission() });
     expect(one(manifests, 'ValidatingWebhookConfiguration')).toEqual({
       apiVersion: 'admissionregistration.k8s.io/v1',
       kind: 'ValidatingWebhookConfiguration',
       metadata: {
-        name: 'go-remote-dev-alice',
+        name: 'go-remote.dev.alice',
         labels: LABELS,
         annotations: { 'cert-manager.io/inject-ca-from': 'dev/alice-webhook' },
       },
@@ -148,12 +148,12 @@ describe('webhook: admission configuration', () => {
         sideEffects: 'None',
         failurePolicy: 'Ignore',
         timeoutSeconds: 10,
-        clientConfig: { service: { name: 'alice-webhook', namespace: 'dev', path: '/validate', port: 443 } },
+        clientConfig: { service: { name: 'alice--webhook', namespace: 'dev', path: '/validate', port: 443 } },
         rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
-        namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['dev'] }] },
+        namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'kube-public', 'kube-node-lease', 'dev'] }] },
       }],
     });
-    expect(env.webhookConfiguration?.name).toBe('go-remote-dev-alice');
+    expect(env.webhookConfiguration?.name).toBe('go-remote.dev.alice');
   });
 
   test('failurePolicy defaults to Ignore (a debugger stopped at a breakpoint must not block the cluster); Fail when asked', () => {
@@ -165,7 +165,7 @@ describe('webhook: admission configuration', () => {
     const { manifests } = withWebhook({ admission: admission({ type: AdmissionWebhookType.MUTATING, path: '/mutate' }) });
     expect(all(manifests, 'ValidatingWebhookConfiguration')).toEqual([]);
     const m = one(manifests, 'MutatingWebhookConfiguration');
-    expect(m.metadata.name).toBe('go-remote-dev-alice');
+    expect(m.metadata.name).toBe('go-remote.dev.alice');
     expect(m.webhooks[0].clientConfig.service.path).toBe('/mutate');
   });
 
@@ -183,7 +183,7 @@ describe('webhook: admission configuration', () => {
     expect(w.rules[0].scope).toBe('Namespaced');
     expect(w.namespaceSelector).toEqual({
       matchLabels: { 'webhook-dev': 'enabled' },
-      matchExpressions: [{ key: 'tier', operator: 'Exists' }, { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['dev'] }],
+      matchExpressions: [{ key: 'tier', operator: 'Exists' }, { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'kube-public', 'kube-node-lease', 'dev'] }],
     });
     expect(w.objectSelector).toEqual({ matchLabels: { app: 'shop' } });
     expect(w.timeoutSeconds).toBe(30);
@@ -202,7 +202,7 @@ describe('webhook: admission configuration', () => {
       });
       return one(Testing.synth(chart), 'ValidatingWebhookConfiguration').metadata.name;
     });
-    expect(names).toEqual(['go-remote-team-a-alice', 'go-remote-team-b-alice']);
+    expect(names).toEqual(['go-remote.team-a.alice', 'go-remote.team-b.alice']);
   });
 
   test('every object validates against the Kubernetes 1.27 schema and cert-manager\'s Certificate CRD', () => {
@@ -254,6 +254,31 @@ describe('webhook: validation', () => {
   test('webhookName must be fully qualified', () => rejects({ admission: admission({ webhookName: 'validate.example' }) }, /'webhook.admission.webhookName' is "validate.example"; expected a fully qualified name of at least three DNS labels/));
   test('the volume name webhook-tls is the environment\'s', () => {
     expect(() => synth({ volumes: [{ volume: { name: 'webhook-tls', emptyDir: {} }, mountPath: '/x' }] })).toThrow(/'volumes\[0\].volume.name' is "webhook-tls"; is used by the environment itself/);
+  });
+  test('failurePolicy Fail is refused with idleStop: a stopped environment would refuse every matching write', () => {
+    const idleStop = { apiAccess: ApiAccess.serviceAccountToken({ idleStop: Duration.hours(1) }) };
+    rejects({ admission: admission({ failurePolicy: WebhookFailurePolicy.FAIL }) },
+      /'webhook.admission.failurePolicy' is "Fail"; expected WebhookFailurePolicy.IGNORE with idleStop/, idleStop);
+    expect(() => withWebhook({ admission: admission() }, idleStop)).not.toThrow();
+  });
+  test('failurePolicy Fail is refused with wildcard rules (\'*\' groups or resources)', () => {
+    const everything = { operations: [AdmissionOperation.ALL], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] };
+    rejects({ admission: admission({ failurePolicy: WebhookFailurePolicy.FAIL, rules: [POD_RULE, everything] }) },
+      /'webhook.admission.rules\[1\]' is "apiGroups \[\\"\*\\"\], resources \[\\"\*\\"\]"; expected named API groups and resources with failurePolicy Fail/);
+    rejects({ admission: admission({ failurePolicy: WebhookFailurePolicy.FAIL, rules: [{ ...POD_RULE, resources: ['*/scale'] }] }) }, /'webhook.admission.rules\[0\]'.*expected named API groups and resources/);
+    expect(() => withWebhook({ admission: admission({ rules: [everything] }) })).not.toThrow(); // Ignore: allowed
+  });
+  test('an environment x with a webhook and an environment x-webhook in one namespace: no Service is shared', () => {
+    const app: App = Testing.app();
+    const chart = new Chart(app, 'team', { namespace: 'team' });
+    const x = new GoRemoteEnvironment(chart, 'x', {
+      authorizedKeys: [KEY], name: 'x', programs: [WEBHOOK_PROGRAM], webhook: { program: 'webhook', certificate: WebhookCertificate.certManager('selfsigned') },
+    });
+    const other = new GoRemoteEnvironment(chart, 'x-webhook', { authorizedKeys: [KEY], name: 'x-webhook' });
+    expect(x.webhookService?.name).toBe('x--webhook');
+    expect(other.service.name).toBe('x-webhook');
+    const services = all(Testing.synth(chart), 'Service').map(m => m.metadata.name);
+    expect(new Set(services).size).toBe(services.length);
   });
   test('with the environment\'s NetworkPolicy, the webhook\'s program needs peers (the API server must reach it)', () => {
     rejects({}, /'networkPolicy.programs' is \[\]; expected peers for the webhook's program "webhook": the API server must reach it/, { networkPolicy: {} });

@@ -186,7 +186,7 @@ func checkFleetNamespace(t *testing.T, ctx context.Context, s scenario, quotaObj
 		if !apiequality.Semantic.DeepEqual(declared.Spec, stored.Spec) {
 			t.Errorf("NetworkPolicy %s/%s: stored %+v, synthesized %+v", ns, o.GetName(), stored.Spec, declared.Spec)
 		}
-		switch strings.TrimPrefix(o.GetName(), ns+"-") {
+		switch strings.TrimPrefix(o.GetName(), ns+"--") {
 		case "default-deny":
 			seen["default-deny"] = len(stored.Spec.PodSelector.MatchLabels) == 0 && len(stored.Spec.PodSelector.MatchExpressions) == 0 &&
 				len(stored.Spec.Ingress) == 0 && len(stored.Spec.Egress) == 0 && fmt.Sprint(stored.Spec.PolicyTypes) == "[Ingress Egress]"

@@ -30,7 +30,7 @@ const (
 	teamFolder     = "tier/team"                 // apps/team.ts
 )
 
-// The tier's team (apps/team.ts): a namespace per developer, tier-<name>.
+// The tier's team (apps/team.ts): a namespace per developer, tier--<name>.
 const (
 	dana = "dana"
 	ivan = "ivan"
@@ -65,7 +65,7 @@ func (h *harness) stageFleet(t *testing.T, ctx context.Context, root string) {
 
 func (h *harness) checkFleet(t *testing.T, ctx context.Context, committed, applied time.Time) {
 	// THEN dana's pod answers OpenSSH first (the first login, timed from the commit)
-	ns := "tier-" + dana
+	ns := "tier--" + dana
 	danaPod := h.waitReady(t, ctx, ns, dana, "", 5*time.Minute)
 	c := h.clientFiles(t, ctx, filepath.Join(h.dist, teamFolder), ns, dana, "--route", "kubectl-exec")
 	marker := randomText(t)
@@ -77,7 +77,7 @@ func (h *harness) checkFleet(t *testing.T, ctx context.Context, committed, appli
 	}
 
 	// AND every environment's pod is Running and Ready (timed by the pods' own Ready transitions)
-	envs := []struct{ namespace, name string }{{"platform-erin", "erin"}, {"platform-frank", "frank"}, {"tier-" + dana, dana}, {"tier-" + ivan, ivan}}
+	envs := []struct{ namespace, name string }{{"platform--erin", "erin"}, {"platform--frank", "frank"}, {"tier--" + dana, dana}, {"tier--" + ivan, ivan}}
 	var last time.Time
 	for _, e := range envs {
 		if ready := readySince(h.waitReady(t, ctx, e.namespace, e.name, "", 5*time.Minute)); ready.After(last) {
@@ -132,7 +132,7 @@ func (h *harness) checkNetworkPolicies(t *testing.T, ctx context.Context, manife
 // then refuses our key; with no known key, ssh stops at the host key.
 func (h *harness) checkExampleHostKeys(t *testing.T, ctx context.Context) {
 	dist := filepath.Join(h.dist, platformFolder)
-	for _, e := range []struct{ namespace, name string }{{"platform-erin", "erin"}, {"platform-frank", "frank"}} {
+	for _, e := range []struct{ namespace, name string }{{"platform--erin", "erin"}, {"platform--frank", "frank"}} {
 		c := h.clientFiles(t, ctx, dist, e.namespace, e.name, "--route", "kubectl-exec")
 		out, err := c.run(ctx, time.Minute, "true")
 		if err == nil || !strings.Contains(out, "Permission denied (publickey)") || strings.Contains(out, "Host key verification failed") {
@@ -148,7 +148,7 @@ func (h *harness) checkExampleHostKeys(t *testing.T, ctx context.Context) {
 }
 
 func (h *harness) checkDana(t *testing.T, ctx context.Context, c *sshClient, marker string, pod *corev1.Pod) {
-	ns, name := "tier-"+dana, dana
+	ns, name := "tier--"+dana, dana
 	dist := filepath.Join(h.dist, teamFolder)
 
 	// AND through kubectl port-forward, the very command the config names
@@ -321,7 +321,7 @@ func (h *harness) waitNoPods(t *testing.T, ctx context.Context, ns, name string)
 
 // checkIdleStop (check 4) on ivan (idle stop after 60 s; the program looks every 30 s).
 func (h *harness) checkIdleStop(t *testing.T, ctx context.Context) {
-	ns, name := "tier-"+ivan, ivan
+	ns, name := "tier--"+ivan, ivan
 	deployments := h.client.AppsV1().Deployments(ns)
 	pod := h.waitReady(t, ctx, ns, name, "", 5*time.Minute)
 	// The Service's node port: a connection that ends when ssh ends (through the kubectl-exec route an ended

@@ -60,7 +60,7 @@ func (h *harness) stageServices(t *testing.T, ctx context.Context) {
 
 	// THEN the previous stage's environments are pruned, their workspaces and namespaces kept
 	waitGone(t, ctx, "flux-system", "kustomization/tier-team", 2*time.Minute)
-	for _, e := range []struct{ namespace, name string }{{"platform-erin", "erin"}, {"platform-frank", "frank"}, {"tier-" + dana, dana}, {"tier-" + ivan, ivan}} {
+	for _, e := range []struct{ namespace, name string }{{"platform--erin", "erin"}, {"platform--frank", "frank"}, {"tier--" + dana, dana}, {"tier--" + ivan, ivan}} {
 		waitGone(t, ctx, e.namespace, "deployment/"+e.name, 2*time.Minute)
 		mustKubectl(t, ctx, "-n", e.namespace, "get", "persistentvolumeclaim/"+e.name+"-workspace", "-o", "name")
 	}

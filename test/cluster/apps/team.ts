@@ -7,9 +7,9 @@
 // test/cluster/tier_test.go names these (teamNamespace, dana, ivan).
 import { Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ApiAccess, GitOps, GoRemoteFleet } from 'cdk8s-go-remote';
+import { ApiAccess, GitOps, GoRemoteFleet, ServiceExposure } from 'cdk8s-go-remote';
 
-/** The fleet's namespace prefix: dana's namespace is `tier-dana`. */
+/** The fleet's namespace prefix: dana's namespace is `tier--dana`. */
 export const TEAM_NAMESPACE = 'tier';
 
 export class TeamChart extends Chart {
@@ -17,7 +17,9 @@ export class TeamChart extends Chart {
     super(scope, id);
     new GoRemoteFleet(this, 'fleet', {
       namespace: TEAM_NAMESPACE,
-      defaults: { git: { url: 'https://github.com/acme/widget.git', ref: 'main' } },
+      // A load balancer on purpose (a fleet's default without sshSourceCidrs is ClusterIP): the tier logs in
+      // through its node port.
+      defaults: { git: { url: 'https://github.com/acme/widget.git', ref: 'main' }, exposure: ServiceExposure.loadBalancer() },
       developers: [
         {
           name: 'dana',
