@@ -4,6 +4,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { ClientFiles, ClientFilesOptions, EnvironmentSummary, ManifestDocument, SshRoute } from './client-files';
+import { ConnectError, KubectlResult, parseTarget, relay, wake } from './connect';
 import { Containers, DELVE_PORT, Labels, MANAGED_BY, Paths, PortNames, SSH_PORT } from './contract';
 import { Problems, ValidationErrors } from './errors';
 
@@ -23,6 +24,10 @@ Commands:
                 host CA the environment declares: hostCertificateAuthority)
   launch-json   a .vscode/launch.json attaching to delve in each environment that runs it
   ports         a markdown table of each environment's ports
+  connect <[namespace/]name>
+                ssh's ProxyCommand (--route connect writes it): scales a stopped environment (0 replicas) to
+                1 with your kube credentials, waits until its pod is Ready (progress on stderr), then relays
+                the SSH stream through kubectl exec; takes no <dist-dir>
   host-certificate
                 the ssh-keygen command that signs each environment's host keys with your host CA, with the
                 principals its clients check (the Host alias, then the Service's DNS names)
@@ -35,8 +40,10 @@ Options:
   --port <port>               the SSH port at --address (default 2222; a NodePort Service's node port)
   --ask-cluster               ask kubectl for the LoadBalancer address (kubectl get svc), and for the node
                               port of a NodePort Service
-  --route <route>             direct (needs an address), port-forward or kubectl-exec; default: direct when an
-                              address is known, else kubectl-exec
+  --route <route>             direct (needs an address), port-forward, kubectl-exec or connect (kubectl exec
+                              through 'cdk8s-go-remote connect', which wakes a stopped environment first);
+                              default: direct when an address is known, else kubectl-exec
+  --connect-command <command> how ssh runs this CLI for --route connect (default: npx --yes cdk8s-go-remote@<version>)
   --local-port <port>         first local port of --route port-forward (default 2222, then +1 per environment)
   --identity-file <path>      the private key to offer (default ~/.ssh/id_ed25519)
   --host-key <key>            a host public key, "<type> <base64>" (repeatable): StrictHostKeyChecking yes
@@ -44,7 +51,9 @@ Options:
                               (default: the environment's hostCertificateAuthority)
   --strict                    StrictHostKeyChecking yes (you installed the known_hosts lines yourself)
   --known-hosts-file <path>   UserKnownHostsFile of the stanza (default: ssh's, ~/.ssh/known_hosts)
-  --from-cluster              known-hosts: read the host public keys from the running pod (kubectl exec)
+  --from-cluster              known-hosts: read the host public keys from the pod (kubectl exec), after waking
+                              a stopped environment as connect does
+  --timeout <seconds>         connect, known-hosts --from-cluster: how long to wait for a Ready pod (default 300)
   --delve-port <port>         launch-json: the port delve listens on (default 2345)
   --delve-host <host>         launch-json: where VS Code finds delve (default 127.0.0.1, through an SSH forward)
   --local-path <path>         launch-json: the local checkout (default \${workspaceFolder})
@@ -67,15 +76,17 @@ const FLAGS = {
   'delve-port': { type: 'string' },
   'delve-host': { type: 'string' },
   'local-path': { type: 'string' },
+  'timeout': { type: 'string' },
+  'connect-command': { type: 'string' },
   'help': { type: 'boolean', short: 'h' },
 } as const;
 
 type Flag = keyof typeof FLAGS;
 
-const ROUTE_FLAGS: Flag[] = ['address', 'port', 'ask-cluster', 'route', 'local-port'];
+const ROUTE_FLAGS: Flag[] = ['address', 'port', 'ask-cluster', 'route', 'local-port', 'connect-command'];
 const COMMANDS: { [command: string]: Flag[] } = {
   'ssh-config': ['env', ...ROUTE_FLAGS, 'identity-file', 'host-key', 'host-ca', 'strict', 'known-hosts-file'],
-  'known-hosts': ['env', 'host-key', 'host-ca', 'from-cluster'],
+  'known-hosts': ['env', 'host-key', 'host-ca', 'from-cluster', 'timeout'],
   'launch-json': ['env', 'delve-port', 'delve-host', 'local-path'],
   'ports': ['env', ...ROUTE_FLAGS],
   'host-certificate': ['env'],
@@ -92,6 +103,7 @@ const OPTION_FLAGS = {
   delvePort: '--delve-port',
   delveHost: '--delve-host',
   localPath: '--local-path',
+  connectCommand: '--connect-command',
 };
 
 /** Where the CLI writes and which environment its child processes get. */
@@ -155,6 +167,10 @@ export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<
       io.err(ValidationErrors.problemsOf(e).map(p => `cdk8s-go-remote: ${p}\n`).join(''));
       return 1;
     }
+    if (e instanceof ConnectError) {
+      io.err(`cdk8s-go-remote: ${e.message}\n`);
+      return 1;
+    }
     if (e instanceof CliError) {
       io.err(`cdk8s-go-remote: ${e.message}\n`);
       if (e.exitCode === 2) io.err('Run cdk8s-go-remote --help for the commands and options.\n');
@@ -194,6 +210,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<void> {
     return;
   }
   const [command, dir, ...extra] = positionals;
+  if (command === 'connect') return connect(dir, extra, values, io);
   if (command === undefined) throw new CliError('expected a command: ssh-config, known-hosts, launch-json, ports or host-certificate', 2);
   const allowed = COMMANDS[command];
   if (!allowed) throw new CliError(`unknown command ${JSON.stringify(command)}; expected ssh-config, known-hosts, launch-json, ports or host-certificate`, 2);
@@ -236,6 +253,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<void> {
       }
       const lines: string[] = [];
       for (const env of environments) {
+        if (values['from-cluster']) await wake({ namespace: env.namespace, name: env.name }, wakeIo(io), timeoutOf(values));
         const hostKeys = values['from-cluster'] ? await hostKeysFromCluster(env, io) : values['host-key'];
         const files = ClientFiles._render(env, { hostKeys, hostCertificateAuthority: values['host-ca'] },
           values['from-cluster'] ? { ...OPTION_FLAGS, hostKeys: `host key of ${id(env)} from the cluster` } : OPTION_FLAGS);
@@ -302,13 +320,16 @@ function parseNumbers(values: Values): Numbers {
 /** The ssh-config and ports files of each environment: route, address and identity from the flags. */
 async function forEach(environments: EnvironmentSummary[], values: Values, numbers: Numbers, io: CliIo): Promise<ClientFiles[]> {
   const route: string | undefined = values.route;
-  if (route !== undefined && !['direct', 'port-forward', 'kubectl-exec'].includes(route)) {
-    throw new CliError(`'--route' is ${JSON.stringify(route)}; expected direct, port-forward or kubectl-exec`, 2);
+  if (route !== undefined && !['direct', 'port-forward', 'kubectl-exec', 'connect'].includes(route)) {
+    throw new CliError(`'--route' is ${JSON.stringify(route)}; expected direct, port-forward, kubectl-exec or connect`, 2);
+  }
+  if (values['connect-command'] !== undefined && route !== 'connect') {
+    throw new CliError('--connect-command applies to --route connect only', 2);
   }
   if (values['local-port'] !== undefined && route !== 'port-forward') {
     throw new CliError('--local-port applies to --route port-forward only', 2);
   }
-  if ((route === 'port-forward' || route === 'kubectl-exec') && (values.address !== undefined || values['ask-cluster'])) {
+  if ((route === 'port-forward' || route === 'kubectl-exec' || route === 'connect') && (values.address !== undefined || values['ask-cluster'])) {
     throw new CliError(`--route ${route} does not use an address; drop --address and --ask-cluster`, 2);
   }
   if (numbers.port !== undefined && values.address === undefined) {
@@ -336,6 +357,8 @@ async function forEach(environments: EnvironmentSummary[], values: Values, numbe
       names = { ...names, port: '--local-port' };
     } else if (route === 'kubectl-exec') {
       sshRoute = SshRoute.kubectlExec();
+    } else if (route === 'connect') {
+      sshRoute = SshRoute.connect(values['connect-command']);
     } else if (hostName !== undefined) {
       sshRoute = SshRoute.direct(hostName, port);
     } else if (route === 'direct') {
@@ -477,4 +500,43 @@ async function hostKeysFromCluster(env: EnvironmentSummary, io: CliIo): Promise<
   const keys = text.split('\n').map(l => l.trim()).filter(l => l !== '');
   if (keys.length === 0) throw new CliError(`${id(env)}: the pod printed no host key`);
   return keys;
+}
+
+/** `connect <[namespace/]name>`: wake, wait, relay (src/connect.ts). */
+async function connect(target: string | undefined, extra: string[], values: Values, io: CliIo): Promise<void> {
+  if (target === undefined) throw new CliError('connect: expected the environment, <namespace>/<name> or <name>', 2);
+  if (extra.length) throw new CliError(`connect: unexpected argument ${JSON.stringify(extra[0])}`, 2);
+  for (const flag of Object.keys(values) as Flag[]) {
+    if (flag !== 'timeout') throw new CliError(`--${flag} does not apply to connect`, 2);
+  }
+  const environment = parseTarget(target);
+  const timeout = timeoutOf(values);
+  const pod = await wake(environment, wakeIo(io), timeout);
+  const code = await relay(environment, pod, io.env);
+  if (code !== 0) throw new CliError(`kubectl exec into ${pod} ended with exit code ${code}`, code);
+}
+
+function timeoutOf(values: Values): number {
+  const text = values.timeout;
+  if (text === undefined) return 300;
+  if (!/^[0-9]{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 86400) {
+    throw new CliError(`'--timeout' is ${JSON.stringify(text)}; expected a whole number of seconds from 1 to 86400`, 2);
+  }
+  return Number(text);
+}
+
+/** What connect's wake step uses: kubectl without a shell, stderr through printable(), real time. */
+function wakeIo(io: CliIo) {
+  return {
+    kubectl: (args: string[]) => new Promise<KubectlResult>((resolve, reject) => {
+      execFile('kubectl', args, { env: io.env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+        if ((error as any)?.code === 'ENOENT') return reject(new CliError(`kubectl ${args.join(' ')}: kubectl is not on PATH`));
+        const code = error ? (typeof (error as any).code === 'number' ? (error as any).code : 1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      });
+    }),
+    err: io.err,
+    sleep: (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms)),
+    now: () => Date.now(),
+  };
 }

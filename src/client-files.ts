@@ -3,6 +3,7 @@ import { Annotations, Containers, DELVE_PORT, EnvVars, Labels, MANAGED_BY, PortN
 import { Problems } from './errors';
 import type { GoRemoteEnvironment } from './go-remote-environment';
 import { checkAbsolutePath, checkPort, checkSafeText, isDnsLabel, isIpAddress } from './validation';
+import { PACKAGE_VERSION } from './version';
 
 const HOST_CA_ANNOTATION = Annotations.HOST_CA;
 const MANAGED_BY_LABEL = Labels.MANAGED_BY;
@@ -25,6 +26,11 @@ export enum SshRouteKind {
   PORT_FORWARD = 'port-forward',
   /** Through `kubectl exec` as ssh's `ProxyCommand`: nothing to start beforehand, no address needed. */
   KUBECTL_EXEC = 'kubectl-exec',
+  /**
+   * Through `cdk8s-go-remote connect` as ssh's `ProxyCommand`: wakes a stopped environment (0 replicas), waits
+   * for its pod, then relays through `kubectl exec`.
+   */
+  CONNECT = 'connect',
 }
 
 /**
@@ -63,8 +69,27 @@ export class SshRoute {
     return new SshRoute(SshRouteKind.KUBECTL_EXEC, undefined, undefined);
   }
 
+  /**
+   * Through `<command> connect <namespace>/<name>` as ssh's `ProxyCommand`: with your kube credentials it
+   * scales a stopped environment (idle stop, or scaled to 0 by hand) to 1 replica, waits until its pod is Ready
+   * (progress on stderr, which VS Code's Remote-SSH output shows), then relays through `kubectl exec` as
+   * `kubectlExec()` does. Needs `kubectl` on PATH and, in the namespace: get deployments, patch
+   * deployments/scale, list pods, create pods/exec, list events (`GoRemoteEnvironment.grantConnect`).
+   *
+   * @param command how ssh runs this package's CLI: words of letters, digits and `_./@:~+=-` only, since ssh
+   * hands ProxyCommand to a shell
+   * @default command `npx --yes cdk8s-go-remote@<this package's version>`
+   */
+  public static connect(command?: string): SshRoute {
+    const route = new SshRoute(SshRouteKind.CONNECT, undefined, undefined);
+    (route as { command?: string }).command = command ?? `npx --yes cdk8s-go-remote@${PACKAGE_VERSION}`;
+    return route;
+  }
+
   /** Which route. */
   public readonly kind: SshRouteKind;
+  /** The command that runs this package's CLI (`CONNECT` only). */
+  public readonly command?: string;
   /** The address ssh connects to (`HostName`); none for `KUBECTL_EXEC`. */
   public readonly hostName?: string;
   /** The port ssh connects to (`Port`); none for `KUBECTL_EXEC`. */
@@ -334,7 +359,7 @@ export class ClientFiles {
     if (!isMapping(environment)) problems.add('environment', brief(environment), 'expected an EnvironmentSummary (from discover)');
     if (options !== undefined && !isMapping(options)) problems.add('options', brief(options), 'expected ClientFilesOptions');
     if (isMapping(options) && options.route !== undefined && !(options.route instanceof SshRoute)) {
-      problems.add(name('route'), brief(options.route), 'expected an SshRoute (SshRoute.direct(), portForward() or kubectlExec())');
+      problems.add(name('route'), brief(options.route), 'expected an SshRoute (SshRoute.direct(), portForward(), kubectlExec() or connect())');
     }
     if (isMapping(options) && options.hostKeys !== undefined && !Array.isArray(options.hostKeys)) {
       problems.add(name('hostKeys'), brief(options.hostKeys), 'expected a list of public keys');
@@ -372,7 +397,12 @@ export class ClientFiles {
     if (!ALIAS.test(alias)) {
       problems.add(name('alias'), alias, 'expected a Host alias of letters, digits, \'.\', \'_\' and \'-\', starting with a letter or digit: anything else (a space, a newline, \'*\') would change what ssh_config means');
     }
-    if (route.kind !== SshRouteKind.KUBECTL_EXEC) {
+    if (route.kind === SshRouteKind.CONNECT) {
+      // ssh hands ProxyCommand to the user's shell: plain words only.
+      if (typeof route.command !== 'string' || !/^[A-Za-z0-9_./@:~+=-]+( [A-Za-z0-9_./@:~+=-]+)*$/.test(route.command)) {
+        problems.add(name('connectCommand' as any), route.command, 'expected a command of words of letters, digits and \'_./@:~+=-\' separated by single spaces (ssh runs ProxyCommand through a shell)');
+      }
+    } else if (route.kind !== SshRouteKind.KUBECTL_EXEC) {
       checkHostName(problems, name('hostName'), route.hostName);
       checkPort(problems, name('port'), route.port as number);
     }
@@ -418,6 +448,10 @@ export class ClientFiles {
           `#   ${this.portForwardCommand}`,
         );
         break;
+      case SshRouteKind.CONNECT:
+        lines.push(`# cdk8s-go-remote environment ${where}, through cdk8s-go-remote connect: wakes it when stopped, then kubectl exec`,
+          '# (kubectl on PATH; permission to get deployments, patch deployments/scale, list pods, create pods/exec, list events)');
+        break;
       default:
         lines.push(`# cdk8s-go-remote environment ${where}, through kubectl exec (kubectl on PATH, permission to exec into the pod)`);
     }
@@ -429,7 +463,9 @@ export class ClientFiles {
     }
     lines.push(`Host ${alias}`);
     const set = (key: string, value: string | number) => lines.push(`  ${key} ${value}`);
-    if (route.kind === SshRouteKind.KUBECTL_EXEC) {
+    if (route.kind === SshRouteKind.CONNECT) {
+      set('ProxyCommand', `${route.command} connect ${env.namespace ? `${env.namespace}/` : ''}${env.name}`);
+    } else if (route.kind === SshRouteKind.KUBECTL_EXEC) {
       set('ProxyCommand', ['kubectl', ...ns, 'exec', '-i', `deploy/${env.name}`, '-c', DEV_CONTAINER, '--', 'bash', '-c', `"${RELAY_SCRIPT}"`].join(' '));
     } else {
       set('HostName', route.hostName!);

@@ -213,6 +213,8 @@ export const ObjectNames = {
   /** The webhook Service `<name>--webhook` (an environment `x-webhook` cannot forge it). */
   webhookService: (name: string) => `${name}${NAME_SEPARATOR}webhook`,
   webhookSecret: (name: string) => `${name}-webhook-tls`,
+  /** The Role and RoleBinding of `grantConnect`: `<name>--connect`. */
+  connect: (name: string) => `${name}${NAME_SEPARATOR}connect`,
   webhookCertificate: (name: string) => `${name}-webhook`,
   webhookName: (namespace: string, name: string) => `${name}.${namespace}.go-remote.cdk8s.io`,
   /** A fleet's namespace of one developer (`NamespaceMode.PER_DEVELOPER`): `<fleet>--<developer>`. */

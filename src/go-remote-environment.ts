@@ -1,4 +1,5 @@
 import { ApiObject, Chart, Duration, Names } from 'cdk8s';
+import { ISubject } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ApiAccess, KubeconfigSecret } from './api-access';
 import { emitManifests } from './api-objects';
@@ -12,6 +13,7 @@ import { Platform } from './platform';
 import { PodSecurityLevel } from './pod-security';
 import { Program } from './program';
 import { GoRemoteEnvironmentProps } from './props';
+import { connectManifests } from './rbac';
 import { ResolvedEnvironment, resolveEnvironment } from './resolve';
 
 /** The dev image released with this package version (also `GoRemoteEnvironment.DEFAULT_IMAGE`). @internal */
@@ -120,6 +122,10 @@ export class GoRemoteEnvironment extends Construct {
   /** The ClusterRoleBinding `go-remote.<namespace>.<name>`, after a cluster-wide grant. */
   public readonly clusterRoleBinding?: ApiObject;
 
+  private readonly resolved: ResolvedEnvironment;
+  private readonly connectSubjects: object[] = [];
+  private connectBinding?: ApiObject;
+
   constructor(scope: Construct, id: string, props: GoRemoteEnvironmentProps) {
     super(scope, id);
     // A fleet hands over the environments it resolved itself (without a construct); anyone else, props.
@@ -168,6 +174,41 @@ export class GoRemoteEnvironment extends Construct {
     this.networkPolicy = o('NetworkPolicy');
     this.clusterRole = o('ClusterRole');
     this.clusterRoleBinding = o('ClusterRoleBinding');
+    this.resolved = r;
+  }
+
+  /**
+   * Lets people wake and reach this environment with their own kube credentials, as `cdk8s-go-remote connect`
+   * does (`SshRoute.connect()`, the ssh config's ProxyCommand): a Role `<name>--connect` that may get this
+   * Deployment and patch its `scale` subresource (both limited to its name), get and list pods, create
+   * `pods/exec` and list events in the namespace, and a RoleBinding `<name>--connect` to the subjects. Kubernetes
+   * cannot limit `pods/exec` to the pods of one Deployment (their names are generated): give each developer
+   * their own namespace (a fleet's `NamespaceMode.PER_DEVELOPER`) when that matters. Calling it again adds
+   * subjects to the same RoleBinding.
+   *
+   * @param subjects users, groups or ServiceAccounts (cdk8s-plus `User.fromName`, `Group.fromName`, ...)
+   * @returns the RoleBinding
+   */
+  public grantConnect(...subjects: ISubject[]): ApiObject {
+    if (subjects.length === 0) {
+      throw new GoRemoteValidationError([{ path: 'grantConnect(subjects)', received: [], expected: 'at least one subject (a user, group or ServiceAccount)' }]);
+    }
+    if (!this.connectBinding) {
+      const name = contract.ObjectNames.connect(this.name);
+      const objects = emitManifests(this, connectManifests(this.resolved, name, this.connectSubjects));
+      this.connectBinding = objects.get('ConnectRoleBinding')!;
+    }
+    for (const subject of subjects) {
+      const c = subject.toSubjectConfiguration();
+      // An empty apiGroup (a ServiceAccount's) is left out, as the API server stores it.
+      this.connectSubjects.push({
+        kind: c.kind,
+        name: c.name,
+        ...(c.apiGroup ? { apiGroup: c.apiGroup } : {}),
+        ...(c.namespace !== undefined ? { namespace: c.namespace } : {}),
+      });
+    }
+    return this.connectBinding;
   }
 }
 

@@ -63,3 +63,34 @@ export function clusterRoleManifests(r: ResolvedEnvironment): Manifest[] {
     binding('ClusterRoleBinding', 'ClusterRoleBinding', metadata, { kind: 'ClusterRole', name: c.name }, r),
   ];
 }
+
+/**
+ * What `cdk8s-go-remote connect` does with a developer's credentials (src/connect.ts): read this Deployment and
+ * scale it to 1 (its scale subresource), list the pods to find a Ready one, exec into it (`pods/exec` cannot be
+ * limited by name: pod names are generated), and read events to say why a pod is not Ready.
+ * @internal
+ */
+export const CONNECT_RULES = (name: string) => [
+  { apiGroups: ['apps'], resources: ['deployments'], resourceNames: [name], verbs: ['get'] },
+  { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: [name], verbs: ['get', 'patch'] },
+  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+  { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['list'] },
+];
+
+/** `grantConnect`: the Role `<name>--connect` and its RoleBinding to the given subjects (a list kept by the caller). @internal */
+export function connectManifests(r: ResolvedEnvironment, name: string, subjects: object[]): Manifest[] {
+  return [
+    { id: 'ConnectRole', manifest: { apiVersion: `${RBAC}/v1`, kind: 'Role', metadata: meta(r, name), rules: CONNECT_RULES(r.name) } },
+    {
+      id: 'ConnectRoleBinding',
+      manifest: {
+        apiVersion: `${RBAC}/v1`,
+        kind: 'RoleBinding',
+        metadata: meta(r, name),
+        roleRef: { apiGroup: RBAC, kind: 'Role', name },
+        subjects,
+      },
+    },
+  ];
+}

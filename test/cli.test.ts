@@ -10,6 +10,7 @@ import { GoRemoteEnvironment, ServiceExposure } from '../src';
 import { KEY } from './util';
 import { main, MAX_ALIASES, MAX_DOCUMENT_CHARS, MAX_FILE_BYTES } from '../src/cli';
 import { ClientFiles, SshRoute } from '../src/client-files';
+import { PACKAGE_VERSION } from '../src/version';
 
 const REPO = path.join(__dirname, '..');
 const RELAY = 'bash -c "exec 3<>/dev/tcp/127.0.0.1/2222; cat <&3 & cat >&3"';
@@ -61,7 +62,9 @@ beforeAll(() => {
     '#!/bin/bash',
     '{ printf \'%s\\n\' "$@"; echo ---; } >> "$FAKE_KUBECTL_DIR/calls"',
     'key=',
-    'for a in "$@"; do case "$a" in deploy/*) key="exec-${a#deploy/}" ;; alice|bob|carol) key="svc-$a" ;; esac; done',
+    // `get deployment <name>` and `patch deployment <name>` print deployment-<name>; `get pods` prints pods.
+    'kind=svc',
+    'for a in "$@"; do case "$a" in deploy/*) key="exec-${a#deploy/}" ;; deployment) kind=deployment ;; pods) key=pods ;; alice|bob|carol) key="$kind-$a" ;; esac; done',
     'if [ -f "$FAKE_KUBECTL_DIR/$key" ]; then cat "$FAKE_KUBECTL_DIR/$key"; else echo "Error from server (NotFound): $key" >&2; exit 1; fi',
     '',
   ].join('\n'), { mode: 0o755 });
@@ -74,6 +77,10 @@ afterAll(() => {
 beforeEach(() => {
   for (const f of fs.readdirSync(fake)) if (f !== 'kubectl') fs.rmSync(path.join(fake, f));
 });
+
+/** A Deployment as kubectl prints it, and a list of one Ready pod. */
+const deploymentJson = (replicas: number) => ({ spec: { replicas, selector: { matchLabels: { 'app.kubernetes.io/instance': 'alice' } } } });
+const readyPods = { items: [{ metadata: { name: 'alice-1' }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }] };
 
 /** The cluster as the fake kubectl reports it. */
 function cluster(responses: { [file: string]: unknown }): void {
@@ -242,12 +249,29 @@ describe('ssh-config', () => {
       expect((await cli('ssh-config', dist, '--local-port', '3000')).stderr).toMatch(/--local-port applies to --route port-forward only/);
     });
 
-    test('--route: direct, port-forward or kubectl-exec', async () => {
+    test('--route: direct, port-forward, kubectl-exec or connect', async () => {
       const result = await cli('ssh-config', dist, '--route', 'tunnel');
       expect(result.code).toBe(2);
-      expect(result.stderr).toMatch(/'--route' is "tunnel"; expected direct, port-forward or kubectl-exec/);
+      expect(result.stderr).toMatch(/'--route' is "tunnel"; expected direct, port-forward, kubectl-exec or connect/);
       expect((await cli('ssh-config', dist, '--env', 'bob', '--route', 'kubectl-exec', '--address', 'lb.example.com')).stderr).toMatch(/--route kubectl-exec does not use an address; drop --address and --ask-cluster/);
       expect((await cli('ssh-config', dist, '--route', 'port-forward', '--ask-cluster')).code).toBe(2);
+    });
+
+    test('--connect-command: with --route connect only, and plain words', async () => {
+      expect((await cli('ssh-config', dist, '--connect-command', 'x')).stderr).toMatch(/--connect-command applies to --route connect only/);
+      const result = await cli('ssh-config', dist, '--env', 'alice', '--route', 'connect', '--connect-command', 'npx x; rm -rf ~');
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/'--connect-command' is "npx x; rm -rf ~"; expected a command of words/);
+    });
+
+    test('--route connect: ProxyCommand runs this package\'s connect, pinned to its version', async () => {
+      const result = await cli('ssh-config', dist, '--env', 'edge/carol', '--route', 'connect');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`  ProxyCommand npx --yes cdk8s-go-remote@${PACKAGE_VERSION} connect edge/carol\n`);
+      expect(result.stdout).toBe(ClientFiles.forEnvironment(envs.carol, { route: SshRoute.connect() }).sshConfig);
+      const own = await cli('ssh-config', dist, '--env', 'edge/carol', '--route', 'connect', '--connect-command', 'node /opt/cdk8s-go-remote/bin/cdk8s-go-remote');
+      expect(own.stdout).toContain('  ProxyCommand node /opt/cdk8s-go-remote/bin/cdk8s-go-remote connect edge/carol\n');
+      expect(kubectlCalls()).toEqual([]);
     });
 
     test('--identity-file: one line', async () => {
@@ -263,15 +287,28 @@ describe('ssh-config', () => {
 
 describe('known-hosts', () => {
   test('GIVEN --from-cluster THEN the keys sshd uses are read from the pod with kubectl exec and written for the alias', async () => {
-    cluster({ 'exec-alice': `${HOST_ED25519} go-remote host key\n${HOST_ECDSA} go-remote host key\n` });
+    cluster({ 'exec-alice': `${HOST_ED25519} go-remote host key\n${HOST_ECDSA} go-remote host key\n`, 'deployment-alice': deploymentJson(1), 'pods': readyPods });
     const result = await cli('known-hosts', dist, '--env', 'dev/alice', '--from-cluster');
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toBe(`dev-alice ${HOST_ED25519}\ndev-alice ${HOST_ECDSA}\n`);
-    expect(kubectlCalls()).toEqual([['-n', 'dev', 'exec', 'deploy/alice', '-c', 'dev', '--', 'sh', '-c', 'for k in /run/go-remote/host-keys/ssh_host_*_key; do ssh-keygen -y -f "$k"; done']]);
+    expect(kubectlCalls()).toEqual([
+      ['-n', 'dev', 'get', 'deployment', 'alice', '-o', 'json'],
+      ['-n', 'dev', 'get', 'pods', '-l', 'app.kubernetes.io/instance=alice', '-o', 'json'],
+      ['-n', 'dev', 'exec', 'deploy/alice', '-c', 'dev', '--', 'sh', '-c', 'for k in /run/go-remote/host-keys/ssh_host_*_key; do ssh-keygen -y -f "$k"; done'],
+    ]);
+  });
+
+  test('GIVEN --from-cluster on a stopped environment THEN it is woken first (scaled to 1), then its keys read', async () => {
+    cluster({ 'exec-alice': `${HOST_ED25519} go-remote host key\n`, 'deployment-alice': deploymentJson(0), 'pods': readyPods });
+    const result = await cli('known-hosts', dist, '--env', 'dev/alice', '--from-cluster');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`dev-alice ${HOST_ED25519}\n`);
+    expect(result.stderr).toMatch(/^go-remote: dev\/alice: stopped \(0 replicas\); scaling it to 1\ngo-remote: dev\/alice: pod alice-1 Ready after \d+ s\n$/);
+    expect(kubectlCalls()[1]).toEqual(['-n', 'dev', 'patch', 'deployment', 'alice', '--subresource', 'scale', '--type', 'merge', '--patch', '{"spec":{"replicas":1}}']);
   });
 
   test('GIVEN the pod prints something that is not a key THEN nothing is written', async () => {
-    cluster({ 'exec-alice': 'Load key "/run/go-remote/host-keys/ssh_host_ed25519_key": invalid format\n' });
+    cluster({ 'exec-alice': 'Load key "/run/go-remote/host-keys/ssh_host_ed25519_key": invalid format\n', 'deployment-alice': deploymentJson(1), 'pods': readyPods });
     const result = await cli('known-hosts', dist, '--env', 'alice', '--from-cluster');
     expect(result).toMatchObject({ code: 1, stdout: '' });
     expect(result.stderr).toMatch(/^cdk8s-go-remote: 'host key of dev\/alice from the cluster\[0\]' is "Load key/);
@@ -413,7 +450,11 @@ describe('usage', () => {
 
   test.each([
     [[], /expected a command: ssh-config, known-hosts, launch-json, ports or host-certificate/],
-    [['connect', 'dist'], /unknown command "connect"/],
+    [['bogus', 'dist'], /unknown command "bogus"/],
+    [['connect'], /connect: expected the environment, <namespace>\/<name> or <name>/],
+    [['connect', 'dev/alice', 'x'], /connect: unexpected argument "x"/],
+    [['connect', 'dev/alice', '--route', 'direct'], /--route does not apply to connect/],
+    [['connect', 'dev/alice', '--timeout', '0'], /'--timeout' is "0"; expected a whole number of seconds from 1 to 86400/],
     [['ssh-config'], /ssh-config: expected the directory of synthesized manifests/],
     [['ssh-config', 'a', 'b'], /ssh-config: unexpected argument "b"/],
     [['ssh-config', '.', '--bogus'], /Unknown option '--bogus'/],

@@ -404,14 +404,23 @@ func (h *harness) checkIdleStop(t *testing.T, ctx context.Context) {
 	}
 	t.Logf("no SSH session: scaled to 0 replicas %.1f s after the last session ended (period %v, looks every %v; sshd: %s)", elapsed.Seconds(), idlePeriod, idleInterval, how)
 
-	// WHEN it is scaled back to 1, as the README says THEN the workspace is kept
-	scaled := time.Now()
-	mustKubectl(t, ctx, "-n", ns, "scale", "deployment/"+name, "--replicas=1")
-	back := h.waitReady(t, ctx, ns, name, pod.UID, 3*time.Minute)
-	if got := c.until(t, ctx, 2*time.Minute, "cat ~/idle-marker"); got != marker {
-		t.Fatalf("after scaling back to 1: ~/idle-marker holds %q, want %q", got, marker)
+	// WHEN the developer connects again, through an ssh config written with --route connect (ProxyCommand:
+	// cdk8s-go-remote connect, which wakes the stopped environment with the user's kube credentials) THEN the
+	// one `ssh` command succeeds, the Deployment is scaled to 1 by it, and the workspace is kept
+	connect := c.withConfig(h.sshConfig(t, ctx, dist, ns, name, c.knownHosts, "config-connect",
+		"--route", "connect", "--connect-command", h.cli))
+	woke := time.Now()
+	out := connect.must(t, ctx, 5*time.Minute, "cat ~/idle-marker")
+	wake := h.record("wakeOnConnectSeconds", woke)
+	lines := strings.Split(out, "\n")
+	if got := lines[len(lines)-1]; got != marker {
+		t.Fatalf("after ssh through connect: ~/idle-marker holds %q, want %q; ssh printed:\n%s", got, marker, out)
 	}
-	t.Logf("scaled back to 1: %s answers over SSH with the workspace kept, %.1f s after kubectl scale", back.Name, h.record("idle.scaleUpToSshSeconds", scaled))
+	if !strings.Contains(out, "stopped (0 replicas); scaling it to 1") {
+		t.Fatalf("connect did not say it woke the environment; ssh printed:\n%s", out)
+	}
+	back := h.waitReady(t, ctx, ns, name, pod.UID, time.Minute)
+	t.Logf("stopped environment: `ssh %s cat ~/idle-marker` through connect woke it (%s) and answered with the workspace kept in %.1f s (target 15 s with the image on the node)", connect.alias, back.Name, wake)
 }
 
 // heldSession: an SSH session whose command printed "session-open" and is still running.
