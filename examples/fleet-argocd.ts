@@ -35,7 +35,7 @@ export class PaymentsTeamChart extends Chart {
       namespace: 'payments',
       defaults: {
         git: { url: 'https://github.com/acme/payments.git', ref: 'main' },
-        programs: [{ name: 'delve', command: 'dlv debug --headless --listen=:2345 --api-version=2 --accept-multiclient ./cmd/server', port: 2345, autostart: false }],
+        programs: [{ name: 'delve', command: 'dlv debug --headless --listen=127.0.0.1:2345 --api-version=2 --accept-multiclient ./cmd/server', port: 2345, autostart: false }],
       },
       sshSourceCidrs: ['203.0.113.0/24'], // the office / VPN egress
       developers: [

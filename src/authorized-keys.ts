@@ -15,13 +15,84 @@ const KEY_TYPES = new Set([
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const COMMENT = /^[\x20-\x7e]*$/;
 
+/** The curves' names and the length of an uncompressed point (0x04, X, Y) on each. */
+const EC_POINT_LENGTH: { [curve: string]: number } = { nistp256: 65, nistp384: 97, nistp521: 133 };
+/** OpenSSH refuses RSA keys under 1024 bits (SSH_RSA_MINIMUM_MODULUS_SIZE). */
+const RSA_MINIMUM_BITS = 1024;
+
+/** Reads the fields of the SSH wire format (RFC 4251): each a uint32 length and that many bytes. */
+class WireReader {
+  private offset = 0;
+  constructor(private readonly bytes: Buffer) {}
+  /** The next field's bytes, or undefined when its length runs past the end. */
+  public field(): Buffer | undefined {
+    if (this.offset + 4 > this.bytes.length) return undefined;
+    const length = this.bytes.readUInt32BE(this.offset);
+    if (this.offset + 4 + length > this.bytes.length) return undefined;
+    const out = this.bytes.subarray(this.offset + 4, this.offset + 4 + length);
+    this.offset += 4 + length;
+    return out;
+  }
+  public get done(): boolean {
+    return this.offset === this.bytes.length;
+  }
+}
+
+/** A positive mpint (RFC 4251) in its shortest form: its size in bits, or undefined. */
+function positiveMpintBits(value: Buffer | undefined): number | undefined {
+  if (value === undefined || value.length === 0 || value[0] >= 0x80) return undefined; // negative
+  if (value[0] === 0 && (value.length === 1 || value[1] < 0x80)) return undefined; // a needless leading zero
+  const bytes = value[0] === 0 ? value.subarray(1) : value;
+  return (bytes.length - 1) * 8 + bytes[0].toString(2).length;
+}
+
+/**
+ * Parses a key's whole wire format as OpenSSH's sshkey_from_blob does: every field of its type, each of the
+ * right length, nothing left over. Returns what is wrong, or undefined.
+ */
+function wireFormatProblem(type: string, bytes: Buffer): string | undefined {
+  const r = new WireReader(bytes);
+  const name = r.field();
+  if (name?.toString('latin1') !== type) {
+    const embedded = name === undefined ? 'no key' : `'${name.toString('latin1').replace(/[^\x20-\x7e]/g, '?')}'`;
+    return `it decodes to ${embedded}`;
+  }
+  let ok: boolean;
+  switch (type) {
+    case 'ssh-ed25519':
+      ok = r.field()?.length === 32;
+      break;
+    case 'sk-ssh-ed25519@openssh.com':
+      ok = r.field()?.length === 32 && r.field() !== undefined;
+      break;
+    case 'ssh-rsa': {
+      const e = positiveMpintBits(r.field());
+      const n = positiveMpintBits(r.field());
+      if (e !== undefined && n !== undefined && n < RSA_MINIMUM_BITS) return `its modulus has ${n} bits; sshd refuses RSA keys under ${RSA_MINIMUM_BITS}`;
+      ok = e !== undefined && n !== undefined;
+      break;
+    }
+    default: { // ecdsa-sha2-<curve> and sk-ecdsa-sha2-nistp256@openssh.com
+      const curve = type.replace(/^(sk-)?ecdsa-sha2-/, '').replace(/@openssh\.com$/, '');
+      const curveField = r.field();
+      const point = r.field();
+      ok = curveField?.toString('latin1') === curve && point?.length === EC_POINT_LENGTH[curve] && point[0] === 0x04;
+      if (ok && type.startsWith('sk-')) ok = r.field() !== undefined;
+    }
+  }
+  if (!ok) return 'a field is missing or has the wrong length: it is cut short or mangled';
+  if (!r.done) return 'it has bytes after the last field';
+  return undefined;
+}
+
 /**
  * Checks one OpenSSH public key line: `<type> <base64 blob> [comment]`.
  *
- * The blob must decode to the SSH wire format whose first field names the same type, so that a truncated
- * or mangled paste is caught at synthesis rather than at the first failed login. Options before the type
- * (`from=...`, `command=...`) are refused: they change what a key may do and belong in review, not in a
- * list of keys. Returns an error sentence, or undefined when the line is a valid key.
+ * The blob must be canonical base64 of the key's whole SSH wire format (every field of its type, of the right
+ * length, nothing left over), as OpenSSH parses it, so that a truncated or mangled paste is caught at synthesis
+ * rather than at the first failed login. Options before the type (`from=...`, `command=...`) are refused: they
+ * change what a key may do and belong in review, not in a list of keys. Returns an error sentence, or undefined
+ * when the line is a valid key.
  * @internal
  */
 export function authorizedKeyProblem(key: string): string | undefined {
@@ -37,7 +108,11 @@ export function authorizedKeyProblem(key: string): string | undefined {
 
 const checked = new Map<string, { problem?: string }>();
 
+/** What a pasted private key gets instead of its first line's problem. @internal */
+export const PRIVATE_KEY_PASTED = 'expected a public key, not a private key (which must never leave your machine): paste the one line of the .pub file beside it, such as ~/.ssh/id_ed25519.pub';
+
 function keyProblem(key: string): string | undefined {
+  if (holdsPrivateKey(key)) return PRIVATE_KEY_PASTED;
   // A .pub file read as-is ends with one line break; that alone is not a second line.
   const line = withoutFinalLineBreak(key);
   if (hasControlCharacter(line)) {
@@ -53,12 +128,9 @@ function keyProblem(key: string): string | undefined {
     return `expected '${type}' to be followed by the key's base64 data`;
   }
   const bytes = Buffer.from(blob, 'base64');
-  const nameLength = bytes.length >= 4 ? bytes.readUInt32BE(0) : -1;
-  const embedded = nameLength > 0 && nameLength + 4 <= bytes.length
-    ? bytes.subarray(4, 4 + nameLength).toString('latin1')
-    : undefined;
-  if (embedded !== type || bytes.length < 4 + nameLength + 16) {
-    return `expected the base64 data to be a complete '${type}' key (it decodes to ${embedded === undefined ? 'no key' : `'${embedded}'`}); paste the whole line of the .pub file`;
+  const problem = bytes.toString('base64') !== blob ? 'it is not complete base64' : wireFormatProblem(type, bytes);
+  if (problem !== undefined) {
+    return `expected the base64 data to be a complete '${type}' key, but ${problem}; paste the whole line of the .pub file`;
   }
   if (!COMMENT.test(comment)) {
     return 'expected the comment after the key to hold printable ASCII only';

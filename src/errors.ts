@@ -1,3 +1,5 @@
+import { escapeUnsafe } from './safe-text';
+
 /**
  * One problem of some input: where (`'programs[1].port'`), what was received, and what is expected. The resolve
  * step collects them; constructs throw them as one `GoRemoteValidationError`; the fleet moves them to its own
@@ -29,19 +31,26 @@ export function holdsPrivateKey(value: unknown): boolean {
 export function show(value: unknown): string {
   if (holdsPrivateKey(value)) return JSON.stringify('<a private key, not shown>');
   if (typeof value === 'string') {
-    return JSON.stringify(value.length > 120 ? `${value.slice(0, 117)}...` : value);
+    return escapeUnsafe(JSON.stringify(value.length > 120 ? `${value.slice(0, 117)}...` : value));
   }
   if (value === undefined) return 'undefined';
+  if (typeof value === 'bigint' || typeof value === 'symbol' || typeof value === 'function') return escapeUnsafe(String(value));
+  let text: string;
   try {
-    return JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    text = Object.prototype.toString.call(value); // a cycle, a throwing toJSON or getter
   }
+  return escapeUnsafe(text);
 }
 
-/** `'<path>' is <received>; <expected>`. @internal */
+/**
+ * `'<path>' is <received>; <expected>`, every part escaped (JSON-style `\uXXXX`): a newline or bidi control in
+ * a refused value, or in a map key that became part of the path, cannot forge or reorder a line of the message.
+ * @internal
+ */
 export function formatProblem(problem: Problem): string {
-  return `'${problem.path}' is ${show(problem.received)}; ${problem.expected}`;
+  return `'${escapeUnsafe(problem.path)}' is ${show(problem.received)}; ${escapeUnsafe(problem.expected)}`;
 }
 
 /**

@@ -133,7 +133,18 @@ export function resolveFleet(props: GoRemoteFleetProps): FleetResolution {
   }
   if (!Array.isArray(developers)) problems.add('developers', developers, 'expected a list of developers');
   checkKnownProps(problems, '', props, Object.keys(FLEET_PROPS), 'GoRemoteFleet');
-  if (defaults !== null && typeof defaults === 'object') checkKnownProps(problems, 'defaults.', defaults, OPTION_KEYS, 'EnvironmentOptions');
+  if (defaults === null || typeof defaults !== 'object' || Array.isArray(defaults)) {
+    problems.add('defaults', defaults, 'expected EnvironmentOptions ({ image?, programs?, ... })');
+  } else {
+    // What the fleet sets per developer cannot come from the defaults (possible without a type checker): name
+    // where it goes instead of calling it unknown.
+    for (const key of ['authorizedKeys', 'name'] as const) {
+      if ((defaults as any)[key] !== undefined) {
+        problems.add(`defaults.${key}`, (defaults as any)[key], `is not an option of defaults: each developer's ${key === 'name' ? 'name' : 'keys'} go in developers[i].${key}`);
+      }
+    }
+    checkKnownProps(problems, 'defaults.', Object.fromEntries(Object.entries(defaults).filter(([k]) => k !== 'authorizedKeys' && k !== 'name')), OPTION_KEYS, 'EnvironmentOptions');
+  }
   const { quota, container } = resolveQuota(problems, props);
   checkList(problems, 'sshSourceCidrs', props.sshSourceCidrs, 'a list of CIDRs').forEach((cidr, i) => checkCidr(problems, `sshSourceCidrs[${i}]`, cidr));
   checkList(problems, 'egressCidrs', props.egressCidrs, 'a list of CIDRs').forEach((cidr, i) => checkCidr(problems, `egressCidrs[${i}]`, cidr));
@@ -170,7 +181,7 @@ export function resolveFleet(props: GoRemoteFleetProps): FleetResolution {
     }
     const options = mergeOptions(defaults, developer ?? {});
     if (quota) checkFitsQuota(reportOnce, at, developer ?? {}, options, quota);
-    pending.push({ developer, index, options, namespace: perDeveloper ? ObjectNames.developerNamespace(props.namespace, name) : props.namespace });
+    pending.push({ developer, index, options, namespace: perDeveloper ? (nameOk && namespaceOk ? ObjectNames.developerNamespace(props.namespace, name) : '') : props.namespace });
   });
   if (problems.count > 0) return { problems: problems.list };
 
@@ -226,7 +237,8 @@ export function resolveFleet(props: GoRemoteFleetProps): FleetResolution {
  */
 function locate(problem: Problem, developer: Developer, index: number, defaults: EnvironmentOptions): Problem {
   const top = /^[A-Za-z]+/.exec(problem.path)?.[0] ?? '';
-  if ((developer as any)?.[top] === undefined && (defaults as any)[top] !== undefined) {
+  const fleetSet = top === 'authorizedKeys' || top === 'name' || top === 'namespace' || top === 'platform';
+  if (!fleetSet && (developer as any)?.[top] === undefined && (defaults as any)?.[top] !== undefined) {
     return { ...problem, path: `defaults.${problem.path}` };
   }
   return { path: `developers[${index}].${problem.path}`, received: problem.received, expected: `${problem.expected} (developer "${developer?.name}")` };

@@ -65,9 +65,9 @@ const SCP_LIKE = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(?!\/\/)([A-Za-z0-9._/-]+)
 const PATH_SEGMENT = /^[A-Za-z0-9._-]+$/;
 const COMMIT = /^[0-9a-f]{40}$/;
 
-function checkRef(problems: Problems, prop: string, ref: string): void {
+function checkRef(problems: Problems, prop: string, ref: unknown): void {
   // git check-ref-format, narrowed to what people put in branch and tag names.
-  const ok = /^[A-Za-z0-9._/-]+$/.test(ref) && ref.length <= 200
+  const ok = typeof ref === 'string' && /^[A-Za-z0-9._/-]+$/.test(ref) && ref.length <= 200
     && !ref.startsWith('-') && !ref.startsWith('/') && !ref.endsWith('/') && !ref.endsWith('.')
     && !ref.endsWith('.lock') && !ref.includes('..') && !ref.includes('//') && !ref.includes('/.')
     && !ref.startsWith('.');
@@ -76,9 +76,9 @@ function checkRef(problems: Problems, prop: string, ref: string): void {
   }
 }
 
-function checkRelativePath(problems: Problems, prop: string, path: string): boolean {
-  const segments = path.split('/');
-  if (path.startsWith('/') || segments.some(s => !PATH_SEGMENT.test(s) || s === '.' || s === '..')) {
+function checkRelativePath(problems: Problems, prop: string, path: unknown): boolean {
+  const segments = typeof path === 'string' ? path.split('/') : [];
+  if (typeof path !== 'string' || path.startsWith('/') || segments.some(s => !PATH_SEGMENT.test(s) || s === '.' || s === '..')) {
     problems.add(prop, path, 'expected a relative path of letters, digits, \'.\', \'_\' and \'-\' segments, such as \'github.com/acme/widget\'');
     return false;
   }
@@ -140,9 +140,13 @@ function resolve(problems: Problems, prop: string, git: GitRepository): Resolved
     } else if (parsed.search || parsed.hash) {
       problems.add(`${prop}.url`, url, 'expected no query or fragment');
     } else {
-      host = parsed.hostname;
-      path = decodeURIComponent(parsed.pathname).replace(/^\/+/, '');
-      ssh = parsed.protocol === 'ssh:';
+      try {
+        path = decodeURIComponent(parsed.pathname).replace(/^\/+/, '');
+        host = parsed.hostname;
+        ssh = parsed.protocol === 'ssh:';
+      } catch {
+        problems.add(`${prop}.url`, url, 'expected every \'%\' to start an escape of two hex digits that decodes to UTF-8');
+      }
     }
   }
   if (host !== undefined && path !== undefined) {
@@ -168,7 +172,7 @@ function resolve(problems: Problems, prop: string, git: GitRepository): Resolved
         problems.add(`${prop}.knownHosts[${i}]`, line, 'expected one known_hosts line: \'<host> <key type> <base64 key>\'');
       }
     });
-    knownHosts = git.knownHosts.map(l => `${String(l).trim()}\n`).join('');
+    knownHosts = git.knownHosts.map(l => `${typeof l === 'string' ? l.trim() : ''}\n`).join(''); // used only when every line passed
   }
   if (ssh && (!Array.isArray(git.knownHosts) || git.knownHosts.length === 0)) {
     problems.add(`${prop}.knownHosts`, git.knownHosts, 'expected the SSH server\'s known_hosts lines: host keys are always verified for ssh URLs (see `ssh-keyscan <host>`, then check the fingerprints)');

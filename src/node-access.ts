@@ -1,6 +1,6 @@
 import { Paths } from './contract';
 import { Problems } from './errors';
-import { checkAbsolutePath, checkList, isEnumValue } from './validation';
+import { checkAbsolutePath, checkList, isEnumValue, normalizePath } from './validation';
 
 /**
  * What kind of node path a host path mount expects.
@@ -285,8 +285,8 @@ export function resolveNodeAccess(problems: Problems, prop: string, value: unkno
     const at = `${prop}.hostPaths[${i}]`;
     checkAbsolutePath(problems, `${at}.path`, m?.path);
     if (checkAbsolutePath(problems, `${at}.mountPath`, m?.mountPath)) {
-      if (mountPaths.has(m.mountPath)) problems.add(`${at}.mountPath`, m.mountPath, 'expected each mount path once');
-      mountPaths.add(m.mountPath);
+      if (mountPaths.has(normalizePath(m.mountPath))) problems.add(`${at}.mountPath`, m.mountPath, 'expected each mount path once');
+      mountPaths.add(normalizePath(m.mountPath));
     }
     if (m?.type !== undefined && !isEnumValue(HostPathType, m.type)) {
       problems.add(`${at}.type`, m.type, 'expected a HostPathType');

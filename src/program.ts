@@ -1,6 +1,6 @@
 import { RESERVED_PROGRAM_NAMES, SSH_PORT } from './contract';
 import { Problems } from './errors';
-import { checkAbsolutePath, checkEnvName, checkPort, checkSafeText, checkStringMap, isEnumValue } from './validation';
+import { PYTHON_SPACE, checkAbsolutePath, checkEnvName, checkPort, checkSafeText, checkStringMap, isEnumValue } from './validation';
 
 /**
  * When supervisord restarts a program that exited.
@@ -33,7 +33,10 @@ export interface Program {
    * The command line supervisord starts, split into words the way a POSIX shell would split them but not
    * run by a shell: write `bash -c '...'` when you need one. `%` is literal.
    *
-   * @example 'dlv debug --headless --listen=:2345 --api-version=2 --accept-multiclient ./cmd/manager'
+   * Shell syntax (`&&`, `|`, `>`, `$VAR`, globs, `~`) is refused, since no shell would read it; quotes and
+   * backslashes work as in a shell.
+   *
+   * @example 'dlv debug --headless --listen=127.0.0.1:2345 --api-version=2 --accept-multiclient ./cmd/manager'
    */
   readonly command: string;
 
@@ -101,22 +104,75 @@ export interface Program {
 
 const PROGRAM_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
-// supervisord reads its file with Python's configparser, where whitespace followed by ';' or '#' starts an
-// inline comment that silently cuts the value. There is no escape for it.
-const INLINE_COMMENT = /\s[;#]/;
+// supervisord reads its file with Python's configparser, where whitespace (Python's: str.isspace, not JavaScript's
+// \s) followed by ';' or '#' starts an inline comment that silently cuts the value, and which strips whitespace at
+// either end of a value. There is no escape for either.
+const INLINE_COMMENT = new RegExp(`[${PYTHON_SPACE}][;#]`);
+const EDGE_SPACE = new RegExp(`^[${PYTHON_SPACE}]|[${PYTHON_SPACE}]$`);
 
 /**
  * Checks a string that will be written as a supervisord value: one line, and nothing configparser would
  * cut off as a comment.
  * @internal
  */
-export function checkSupervisordValue(problems: Problems, prop: string, value: unknown): boolean {
+export function checkSupervisordValue(problems: Problems, prop: string, value: unknown, wholeValue = true): boolean {
   if (!checkSafeText(problems, prop, value)) return false;
   if (INLINE_COMMENT.test(value)) {
     problems.add(prop, value, 'expected no \';\' or \'#\' after a space: supervisord would read the rest of the line as a comment; remove the space or wrap the command in a script');
     return false;
   }
+  if (wholeValue && EDGE_SPACE.test(value)) {
+    problems.add(prop, value, 'expected no space at either end: supervisord strips it');
+    return false;
+  }
   return true;
+}
+
+/**
+ * Finds what a shell would read as shell syntax in a command that supervisord splits with Python's shlex (POSIX
+ * mode) and runs without a shell: quotes and backslashes mean the same to both, but an operator (`&&`, `|`, `;`,
+ * `>`), an expansion (`$VAR`, `$(...)`, a backquote, `~`), a glob or a comment would be passed to the program as
+ * arguments, and an unterminated quote makes supervisord refuse its whole configuration. Returns what was found
+ * and where, or undefined.
+ * @internal
+ */
+export function shellSyntaxIn(command: string): string | undefined {
+  let quote: '\'' | '"' | undefined;
+  let wordStart = true;
+  for (let i = 0; i < command.length; i++) {
+    const c = command[i];
+    const at = ` at character ${i + 1}`;
+    if (quote === '\'') {
+      if (c === '\'') quote = undefined;
+    } else if (quote === '"') {
+      if (c === '"') quote = undefined;
+      else if (c === '$' || c === '`') return `'${c}' (an expansion, even inside double quotes)${at}`;
+      else if (c === '\\') i++;
+    } else if (c === '\'' || c === '"') {
+      quote = c;
+    } else if (c === '\\') {
+      if (i === command.length - 1) return `a '\\' at the end${at}`;
+      i++;
+    } else if ('|&;<>()'.includes(c)) {
+      const op = /^(&&|\|\||>>|<<|[|&;<>()])/.exec(command.slice(i))![0];
+      return `'${op}' (an operator)${at}`;
+    } else if (c === '$' || c === '`') {
+      return `'${c}' (an expansion)${at}`;
+    } else if ('*?['.includes(c)) {
+      return `'${c}' (a glob)${at}`;
+    } else if (wordStart && (c === '~' || c === '#')) {
+      return `'${c}' (${c === '~' ? 'a home directory expansion' : 'a comment'})${at}`;
+    } else if (c === '{' && /^\{[^{}\s]*(,|\.\.)[^{}\s]*\}/.test(command.slice(i))) {
+      return `'{' (a brace expansion)${at}`;
+    }
+    wordStart = quote === undefined && (c === ' ' || c === '\t');
+  }
+  return quote === undefined ? undefined : `an unterminated ${quote === '"' ? 'double' : 'single'} quote`;
+}
+
+/** A string as one single-quoted shell word. */
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, '\'\\\'\'')}'`;
 }
 
 /**
@@ -149,8 +205,11 @@ export function validatePrograms(problems: Problems, programs: unknown): Program
     }
     if (typeof program.command !== 'string' || program.command.trim() === '') {
       problems.add(`${at}.command`, program.command, 'expected a non-empty command line');
-    } else {
-      checkSupervisordValue(problems, `${at}.command`, program.command);
+    } else if (checkSupervisordValue(problems, `${at}.command`, program.command)) {
+      const syntax = shellSyntaxIn(program.command);
+      if (syntax !== undefined) {
+        problems.add(`${at}.command`, program.command, `expected a command without shell syntax, found ${syntax}: supervisord runs it without a shell (only quotes and backslashes work as in a shell); to run a shell, make it the command: bash -c ${shellQuote(program.command)}`);
+      }
     }
     if (program.port !== undefined && checkPort(problems, `${at}.port`, program.port)) {
       if (program.port === SSH_PORT) {
@@ -170,7 +229,7 @@ export function validatePrograms(problems: Problems, programs: unknown): Program
     for (const [key, value] of checkStringMap(problems, `${at}.environment`, program.environment, 'a map of variables')) {
       const prop = `${at}.environment.${key}`;
       checkEnvName(problems, `${at}.environment`, key);
-      if (!checkSupervisordValue(problems, prop, value)) continue;
+      if (!checkSupervisordValue(problems, prop, value, false)) continue;
       // supervisord parses environment=K="v",... with a non-POSIX shlex: a double quote cannot be
       // escaped, and quotes at either end are stripped.
       if ((value as string).includes('"') || /^'|'$/.test(value as string)) {

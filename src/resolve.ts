@@ -20,6 +20,7 @@ import { Program, validatePrograms } from './program';
 import { EnvironmentVolume, GoRemoteEnvironmentProps } from './props';
 import { resolveCpu, resolveSize } from './quantity';
 import { DefaultScc, defaultSccFor } from './scc';
+import { checkAffinity, checkTolerations } from './scheduling';
 import { renderSshdConfig } from './sshd-config';
 import { renderSupervisordConfig } from './supervisord-config';
 import {
@@ -199,9 +200,11 @@ export function resolveEnvironment(props: GoRemoteEnvironmentProps, context: Res
   }
 
   // ---- identity ----
-  const name = props.name ?? context.defaultName ?? '';
+  // Untyped callers: a name that is not a string is reported, and derived names are made from '' meanwhile.
+  const givenName: unknown = props.name !== undefined ? props.name : context.defaultName ?? '';
+  const name = typeof givenName === 'string' ? givenName : '';
   if (props.name !== undefined || !/^[a-z]/.test(name)) {
-    if (checkDns1035Label(problems, 'name', name, NAME_MAX_LENGTH) && name.includes(NAME_SEPARATOR)) {
+    if (checkDns1035Label(problems, 'name', givenName, NAME_MAX_LENGTH) && name.includes(NAME_SEPARATOR)) {
       problems.add('name', name, `expected a name ${NAME_SEPARATOR_REASON}`);
     }
   }
@@ -235,16 +238,17 @@ export function resolveEnvironment(props: GoRemoteEnvironmentProps, context: Res
     if (checkEnvName(problems, 'env', key) && RESERVED_ENV.test(key)) {
       problems.add('env', key, 'is set by the environment itself (GOPATH, GOCACHE, GOMODCACHE, HOME and GO_REMOTE_*); choose another name');
     }
+    // Any text, on several lines too: the container gets it from Kubernetes and SSH sessions from a file of quoted
+    // assignments. Only NUL cannot be carried (execve ends a variable there).
     if (typeof value !== 'string') problems.add(`env.${key}`, value, 'expected a string');
+    else if (value.includes('\u0000')) problems.add(`env.${key}`, value, 'expected no NUL character: an environment variable ends there');
     userEnv.push({ name: key, value: value as string });
   }
   const volumes = volumesOf(problems, access, props.volumes);
   if (props.nodeSelector !== undefined) checkLabels(problems, 'nodeSelector', props.nodeSelector, false);
   if (props.nodeName !== undefined) checkDnsSubdomain(problems, 'nodeName', props.nodeName);
-  const tolerations = checkList(problems, 'tolerations', props.tolerations, 'a list of tolerations');
-  if (props.affinity !== undefined && (props.affinity === null || typeof props.affinity !== 'object')) {
-    problems.add('affinity', props.affinity, 'expected an affinity, as in a pod spec');
-  }
+  const tolerations = checkTolerations(problems, 'tolerations', props.tolerations);
+  if (props.affinity !== undefined) checkAffinity(problems, 'affinity', props.affinity);
   if (props.hostKeysSecret !== undefined) checkDnsSubdomain(problems, 'hostKeysSecret', props.hostKeysSecret);
   const hostCertificateAuthority = props.hostCertificateAuthority === undefined
     ? undefined : checkHostCertificateAuthority(problems, 'hostCertificateAuthority', props.hostCertificateAuthority);
@@ -365,7 +369,7 @@ export function resolveEnvironment(props: GoRemoteEnvironmentProps, context: Res
       userEnv,
       volumes,
       scheduling: {
-        nodeSelector: props.nodeSelector,
+        nodeSelector: props.nodeSelector === undefined ? undefined : { ...props.nodeSelector }, // a plain object, whatever its prototype
         nodeName: props.nodeName,
         tolerations: props.tolerations === undefined ? undefined : tolerations.map(t => k8s.toJson_Toleration(t as k8s.Toleration)),
         affinity: k8s.toJson_Affinity(props.affinity),
@@ -450,7 +454,10 @@ function volumesOf(problems: Problems, access: NodeAccessSettings, value: unknow
       }
       mountPaths.add(normalizePath(v.mountPath));
     }
-    if (v.subPath !== undefined) checkSafeText(problems, `${at}.subPath`, v.subPath);
+    if (v.subPath !== undefined && checkSafeText(problems, `${at}.subPath`, v.subPath)
+      && (v.subPath.startsWith('/') || v.subPath.split('/').includes('..'))) {
+      problems.add(`${at}.subPath`, v.subPath, 'expected a relative path inside the volume, without \'..\' segments');
+    }
     out.push({
       volume: k8s.toJson_Volume(v.volume),
       mount: { name: volumeName, mountPath: v.mountPath, readOnly: v.readOnly, subPath: v.subPath },

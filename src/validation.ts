@@ -1,6 +1,9 @@
 import * as net from 'net';
 import { posix } from 'path';
 import { Problems } from './errors';
+import { describeControlCharacter, hasControlCharacter } from './safe-text';
+
+export { PYTHON_SPACE, describeControlCharacter, escapeText, escapeUnsafe, hasControlCharacter } from './safe-text';
 
 // The checks every resolver shares. Each takes the value as received (`unknown`: a JavaScript caller has no type
 // checker), records a problem naming the path, and returns whether the value passed.
@@ -8,9 +11,6 @@ import { Problems } from './errors';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-// C0 controls, DEL and the Unicode line and paragraph separators: anything that could start a new line
-// in an INI file, sshd_config or a shell, or hide in a terminal.
-const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
 
 /** @internal */
 export function isDnsLabel(value: unknown, maxLen = 63): value is string {
@@ -43,18 +43,6 @@ export function checkDnsSubdomain(problems: Problems, prop: string, value: unkno
   return false;
 }
 
-/** True when the string holds a character that could break a line-oriented file or a terminal. @internal */
-export function hasControlCharacter(value: string): boolean {
-  return CONTROL.test(value);
-}
-
-/** Names the first control character and where it is, e.g. 'U+000A (a newline) at character 81'. @internal */
-export function describeControlCharacter(value: string): string {
-  const at = value.search(CONTROL);
-  const code = value.charCodeAt(at);
-  const what = code === 10 ? ' (a newline)' : code === 13 ? ' (a carriage return)' : code === 9 ? ' (a tab)' : '';
-  return `U+${code.toString(16).toUpperCase().padStart(4, '0')}${what} at character ${at + 1}`;
-}
 
 /**
  * The one "safe text" check: a string on one line, without any control character, for every value that ends
@@ -67,7 +55,7 @@ export function checkSafeText(problems: Problems, prop: string, value: unknown):
     return false;
   }
   if (hasControlCharacter(value)) {
-    problems.add(prop, value, `expected no newline, carriage return, tab or other control character, found ${describeControlCharacter(value)}`);
+    problems.add(prop, value, `expected no newline, carriage return, tab or other control, bidi or invisible formatting character, found ${describeControlCharacter(value)}`);
     return false;
   }
   return true;

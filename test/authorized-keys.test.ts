@@ -71,7 +71,7 @@ describe('authorizedKeys', () => {
     } catch (e) {
       message = String((e as Error).message);
     }
-    expect(message).toMatch(/'authorizedKeys\[0\]' is "<a private key, not shown>"; expected one OpenSSH public key/);
+    expect(message).toMatch(/'authorizedKeys\[0\]' is "<a private key, not shown>"; expected a public key, not a private key/);
     expect(message).not.toContain(privateKey.split('\n')[1].slice(0, 20));
     expect(message).not.toContain('BEGIN');
   });
