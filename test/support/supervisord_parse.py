@@ -14,7 +14,7 @@ for module in (datatypes, supervisor_options):
     module.existing_directory = lambda value: value
 
 
-def main(path):
+def parse(path):
     options = ServerOptions()
     options.configfile = path
     options.process_config(do_usage=False)
@@ -30,8 +30,23 @@ def main(path):
                 "autorestart": str(p.autorestart),
                 "startsecs": p.startsecs,
             })
-    print(json.dumps({"programs": groups, "socket": options.configroot.supervisord.server_configs[0]["file"]}))
+    return {"programs": groups, "socket": options.configroot.supervisord.server_configs[0]["file"]}
+
+
+def main(paths):
+    """One file: its result. Several (a batch, one Python process for many configurations): a list of results,
+    each {"error": message} when supervisor refuses that file."""
+    if len(paths) == 1:
+        print(json.dumps(parse(paths[0])))
+        return
+    results = []
+    for path in paths:
+        try:
+            results.append(parse(path))
+        except Exception as e:  # supervisor refusing a file is a result, not a crash of the batch
+            results.append({"error": "%s: %s" % (type(e).__name__, e)})
+    print(json.dumps(results))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1:])
