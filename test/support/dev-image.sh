@@ -83,7 +83,9 @@ dev_image_build() {
       ca_mount+=(-v /etc/ssl/certs/ca-certificates.crt:/run/e2e/host-ca.crt:ro)
     fi
     dev_image_say "building ${base_image} (Go from ${goroot}); log: $logs/base-build.log"
-    podman build --network host "${ca_mount[@]}" --build-arg "ROOTFS=${rootfs_image}" \
+    # --no-cache: podman's layer cache does not look at mounted files, so a cached RUN step would keep the CA
+    # files of an earlier build (another clone's tier CA) under this new key.
+    podman build --no-cache --network host "${ca_mount[@]}" --build-arg "ROOTFS=${rootfs_image}" \
       -f "$dev_image_repo/test/e2e/base/Containerfile" -t "$base_image" "$goroot" >"$logs/base-build.log" 2>&1 ||
       { tail -n 30 "$logs/base-build.log" >&2; tier_fail "building the base image failed (log: $logs/base-build.log)"; }
     # Earlier stand-ins (another Go version or CA bundle) are of no further use.
