@@ -457,13 +457,19 @@ function oneLine(text: string): string {
 }
 
 /** Runs kubectl without a shell; every argument is a separate word. */
-function kubectl(args: string[], io: CliIo): Promise<string> {
+async function kubectl(args: string[], io: CliIo): Promise<string> {
+  const r = await kubectlResult(args, io);
+  if (r.code !== 0) throw new CliError(`kubectl ${args.join(' ')} failed: ${r.stderr.trim() || `exit code ${r.code}`}`);
+  return r.stdout;
+}
+
+/** Runs kubectl without a shell and answers with its exit code and output; kubectl missing is a CliError. */
+function kubectlResult(args: string[], io: CliIo): Promise<KubectlResult> {
   return new Promise((resolve, reject) => {
-    execFile('kubectl', args, { env: io.env, timeout: 60_000, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (!error) return resolve(stdout);
-      const what = `kubectl ${args.join(' ')}`;
-      if ((error as any).code === 'ENOENT') return reject(new CliError(`${what}: kubectl is not on PATH`));
-      reject(new CliError(`${what} failed: ${String(stderr).trim() || error.message}`));
+    execFile('kubectl', args, { env: io.env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if ((error as any)?.code === 'ENOENT') return reject(new CliError(`kubectl ${args.join(' ')}: kubectl is not on PATH`));
+      const code = error ? (typeof (error as any).code === 'number' ? (error as any).code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
   });
 }
@@ -528,13 +534,7 @@ function timeoutOf(values: Values): number {
 /** What connect's wake step uses: kubectl without a shell, stderr through printable(), real time. */
 function wakeIo(io: CliIo) {
   return {
-    kubectl: (args: string[]) => new Promise<KubectlResult>((resolve, reject) => {
-      execFile('kubectl', args, { env: io.env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-        if ((error as any)?.code === 'ENOENT') return reject(new CliError(`kubectl ${args.join(' ')}: kubectl is not on PATH`));
-        const code = error ? (typeof (error as any).code === 'number' ? (error as any).code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      });
-    }),
+    kubectl: (args: string[]) => kubectlResult(args, io),
     err: io.err,
     sleep: (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms)),
     now: () => Date.now(),

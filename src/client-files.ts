@@ -1,5 +1,5 @@
 import { checkHostCertificateAuthority, checkPublicKey } from './authorized-keys';
-import { Annotations, Containers, DELVE_PORT, EnvVars, Labels, MANAGED_BY, PortNames, SSH_PORT, Users } from './contract';
+import { Annotations, Containers, DELVE_PORT, EnvVars, Labels, MANAGED_BY, PortNames, SSH_PORT, SSH_RELAY_SCRIPT, Users } from './contract';
 import { Problems } from './errors';
 import type { GoRemoteEnvironment } from './go-remote-environment';
 import { checkAbsolutePath, checkPort, checkSafeText, isDnsLabel, isIpAddress } from './validation';
@@ -14,7 +14,6 @@ const DEV_CONTAINER = Containers.DEV;
  * ways. The image has bash and coreutils but neither `nc` nor `socat` (images/go-remote/Containerfile). Double
  * quotes only and no `$`, `%` or backslash, so that neither ssh's `%` expansion nor the local shell changes it.
  */
-const RELAY_SCRIPT = `exec 3<>/dev/tcp/127.0.0.1/${SSH_PORT}; cat <&3 & cat >&3`;
 
 /**
  * How an SSH client reaches an environment's sshd.
@@ -466,7 +465,7 @@ export class ClientFiles {
     if (route.kind === SshRouteKind.CONNECT) {
       set('ProxyCommand', `${route.command} connect ${env.namespace ? `${env.namespace}/` : ''}${env.name}`);
     } else if (route.kind === SshRouteKind.KUBECTL_EXEC) {
-      set('ProxyCommand', ['kubectl', ...ns, 'exec', '-i', `deploy/${env.name}`, '-c', DEV_CONTAINER, '--', 'bash', '-c', `"${RELAY_SCRIPT}"`].join(' '));
+      set('ProxyCommand', ['kubectl', ...ns, 'exec', '-i', `deploy/${env.name}`, '-c', DEV_CONTAINER, '--', 'bash', '-c', `"${SSH_RELAY_SCRIPT}"`].join(' '));
     } else {
       set('HostName', route.hostName!);
       set('Port', route.port!);

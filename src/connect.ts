@@ -1,5 +1,5 @@
 import { spawn } from 'child_process';
-import { Containers, SSH_PORT } from './contract';
+import { Containers, SSH_RELAY_SCRIPT } from './contract';
 
 /**
  * `cdk8s-go-remote connect <namespace>/<name>`: ssh's ProxyCommand that wakes a stopped environment.
@@ -40,8 +40,6 @@ export interface WakeTarget {
 /** A failure the user can act on; the message says what and what to do. */
 export class ConnectError extends Error {}
 
-/** The shell script the dev container runs to relay stdin/stdout to sshd (bash's /dev/tcp). */
-export const RELAY_SCRIPT = `exec 3<>/dev/tcp/127.0.0.1/${SSH_PORT}; cat <&3 & cat >&3`;
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 // Label keys and values that may go into a -l selector unquoted (kubectl parses the selector, not a shell).
@@ -252,7 +250,7 @@ async function eventsOf(target: WakeTarget, io: WakeIo, pod: string | undefined)
  */
 export function relay(target: WakeTarget, pod: string, env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', [...nsArgs(target), 'exec', '-i', pod, '-c', Containers.DEV, '--', 'bash', '-c', RELAY_SCRIPT],
+    const child = spawn('kubectl', [...nsArgs(target), 'exec', '-i', pod, '-c', Containers.DEV, '--', 'bash', '-c', SSH_RELAY_SCRIPT],
       { stdio: 'inherit', env });
     child.on('error', (e: any) => reject(e.code === 'ENOENT' ? new ConnectError('kubectl is not on PATH') : e));
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));

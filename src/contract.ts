@@ -82,6 +82,8 @@ export const RESERVED_ENV = /^(GO_REMOTE_.*|GOPATH|GOMODCACHE|GOCACHE|HOME)$/;
 export const SSH_PORT = 2222;
 /** The port a headless delve conventionally listens on (what `launch-json` attaches to by default). */
 export const DELVE_PORT = 2345;
+/** What the dev container runs to relay `kubectl exec -i` stdin/stdout to sshd (bash's /dev/tcp; no nc in the image). */
+export const SSH_RELAY_SCRIPT = `exec 3<>/dev/tcp/127.0.0.1/${SSH_PORT}; cat <&3 & cat >&3`;
 /** The port of the webhook Service, which the API server calls. */
 export const WEBHOOK_SERVICE_PORT = 443;
 /** Port names on the container and the Services. */

@@ -144,13 +144,7 @@ export function checkAffinity(problems: Problems, prop: string, value: unknown):
           terms.forEach((t, i) => checkNodeSelectorTerm(problems, `${requiredAt}.nodeSelectorTerms[${i}]`, t));
         }
       }
-      checkList(problems, `${at}.preferredDuringSchedulingIgnoredDuringExecution`, node.preferredDuringSchedulingIgnoredDuringExecution, 'a list of weighted terms').forEach((p, i) => {
-        const pAt = `${at}.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
-        if (!isObject(p)) return problems.add(pAt, p, 'expected { weight, preference }');
-        checkKeys(problems, pAt, p, ['weight', 'preference']);
-        checkWeight(problems, `${pAt}.weight`, p.weight);
-        checkNodeSelectorTerm(problems, `${pAt}.preference`, p.preference);
-      });
+      checkWeightedTerms(problems, at, node.preferredDuringSchedulingIgnoredDuringExecution, 'preference', checkNodeSelectorTerm);
     }
   }
   for (const kind of ['podAffinity', 'podAntiAffinity'] as const) {
@@ -164,12 +158,18 @@ export function checkAffinity(problems: Problems, prop: string, value: unknown):
     checkKeys(problems, at, pod, ['requiredDuringSchedulingIgnoredDuringExecution', 'preferredDuringSchedulingIgnoredDuringExecution']);
     checkList(problems, `${at}.requiredDuringSchedulingIgnoredDuringExecution`, pod.requiredDuringSchedulingIgnoredDuringExecution, 'a list of pod affinity terms')
       .forEach((t, i) => checkPodAffinityTerm(problems, `${at}.requiredDuringSchedulingIgnoredDuringExecution[${i}]`, t));
-    checkList(problems, `${at}.preferredDuringSchedulingIgnoredDuringExecution`, pod.preferredDuringSchedulingIgnoredDuringExecution, 'a list of weighted terms').forEach((p, i) => {
-      const pAt = `${at}.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
-      if (!isObject(p)) return problems.add(pAt, p, 'expected { weight, podAffinityTerm }');
-      checkKeys(problems, pAt, p, ['weight', 'podAffinityTerm']);
-      checkWeight(problems, `${pAt}.weight`, p.weight);
-      checkPodAffinityTerm(problems, `${pAt}.podAffinityTerm`, p.podAffinityTerm);
-    });
+    checkWeightedTerms(problems, at, pod.preferredDuringSchedulingIgnoredDuringExecution, 'podAffinityTerm', checkPodAffinityTerm);
   }
+}
+
+/** `preferredDuringSchedulingIgnoredDuringExecution`: a list of `{ weight, <termKey> }`, each term checked by `checkTerm`. */
+function checkWeightedTerms(problems: Problems, at: string, list: unknown, termKey: string,
+  checkTerm: (problems: Problems, at: string, term: any) => void): void {
+  checkList(problems, `${at}.preferredDuringSchedulingIgnoredDuringExecution`, list, 'a list of weighted terms').forEach((p, i) => {
+    const pAt = `${at}.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
+    if (!isObject(p)) return problems.add(pAt, p, `expected { weight, ${termKey} }`);
+    checkKeys(problems, pAt, p, ['weight', termKey]);
+    checkWeight(problems, `${pAt}.weight`, p.weight);
+    checkTerm(problems, `${pAt}.${termKey}`, (p as any)[termKey]);
+  });
 }
