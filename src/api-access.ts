@@ -46,7 +46,7 @@ export enum GrantScope {
   NAMESPACE = 'Namespace',
   /**
    * In every namespace, and on cluster-scoped resources (a ClusterRole rule, bound by a ClusterRoleBinding
-   * `go-remote-<namespace>-<name>`).
+   * `go-remote.<namespace>.<name>`).
    */
   CLUSTER = 'Cluster',
 }
@@ -281,7 +281,7 @@ export class ServiceAccountTokenAccess extends ApiAccess {
 
   /**
    * Grants `verbs` on `resources`, in the environment's namespace (a rule of its Role) or cluster-wide (a rule of
-   * the ClusterRole `go-remote-<namespace>-<name>`, created with its binding by the first cluster-wide grant).
+   * the ClusterRole `go-remote.<namespace>.<name>`, created with its binding by the first cluster-wide grant).
    * One rule per API group, so nothing wider than declared; no wildcards; the same grant twice gives its rules
    * once. Refused at once, naming the argument, when it asks for more than it names.
    */

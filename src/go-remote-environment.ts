@@ -44,6 +44,7 @@ const RESOLVED = Symbol('go-remote.resolved');
  *   `webhook.admission`
  * - `NetworkPolicy` → NetworkPolicy `<name>`, with `networkPolicy`
  * - `ClusterRole`, `ClusterRoleBinding` → `go-remote.<namespace>.<name>`, after a cluster-wide grant
+ * - `ConnectRole`, `ConnectRoleBinding` → Role and RoleBinding `<name>--connect`, after `grantConnect`
  *
  * Every prop is resolved and checked before the first object exists; the objects are then emitted from that
  * one resolved description, as plain manifests.

@@ -53,7 +53,7 @@ export function sccRoleBindingManifest(r: ResolvedEnvironment): Manifest | undef
   return b && binding('SccRoleBinding', 'RoleBinding', meta(r, b.name), { kind: 'ClusterRole', name: b.clusterRole }, r);
 }
 
-/** After a cluster-wide grant: the ClusterRole `go-remote-<ns>-<name>` and its binding to the ServiceAccount. @internal */
+/** After a cluster-wide grant: the ClusterRole `go-remote.<ns>.<name>` and its binding to the ServiceAccount. @internal */
 export function clusterRoleManifests(r: ResolvedEnvironment): Manifest[] {
   const c = r.clusterRole;
   if (!c) return [];

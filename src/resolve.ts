@@ -73,7 +73,7 @@ export interface ResolvedEnvironment {
   readonly podSecurityLevel: PodSecurityLevel;
   /** On OpenShift: the SCC the pod names in `openshift.io/required-scc`. */
   readonly requiredScc?: string;
-  /** On OpenShift, when no default SCC admits the pod: the environment's own, `go-remote-<ns>-<name>`. */
+  /** On OpenShift, when no default SCC admits the pod: the environment's own, `go-remote.<ns>.<name>`. */
   readonly ownScc?: string;
   /** On OpenShift, when a default SCC that not everyone may use admits the pod: the RoleBinding granting it. */
   readonly sccRoleBinding?: { readonly name: string; readonly clusterRole: string };
@@ -103,7 +103,7 @@ export interface ResolvedEnvironment {
   readonly idleStop?: Duration;
   /** The Role's rules: the SCC's `use`, idle stop's, then the grants; undefined when there are none. */
   readonly roleRules?: readonly PolicyRule[];
-  /** The ClusterRole `go-remote-<ns>-<name>`, after a cluster-wide grant. */
+  /** The ClusterRole `go-remote.<ns>.<name>`, after a cluster-wide grant. */
   readonly clusterRole?: { readonly name: string; readonly rules: readonly PolicyRule[] };
 
   readonly exposure: ServiceExposure;
